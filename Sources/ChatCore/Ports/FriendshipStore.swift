@@ -1,0 +1,28 @@
+/// Friendships and blocks. The domain's `FriendshipService` decides the transitions; the store keeps one row per pair
+/// and applies changes with optimistic concurrency so two racing requests cannot both win.
+public protocol FriendshipStore: Sendable {
+    func friendship(between a: UserID, and b: UserID) async throws -> Friendship?
+    /// Inserts a new pair. Throws `.conflict` when the pair already has a row.
+    func insert(_ friendship: Friendship) async throws
+    /// Replaces the pair's row if its stored version is still `expectedVersion`; returns false otherwise.
+    func update(_ friendship: Friendship, expectedVersion: Int) async throws -> Bool
+    /// The user's accepted friendships, newest change first.
+    func friends(of user: UserID, after cursor: FriendshipCursor?, limit: Int) async throws -> [Friendship]
+    /// Pending requests to (`incoming`) or from (`outgoing`) the user, newest first.
+    func pendingRequests(
+        of user: UserID,
+        direction: FriendRequestDirection,
+        after cursor: FriendshipCursor?,
+        limit: Int
+    ) async throws -> [Friendship]
+    /// The status of the user's friendship with each of `others` that has a row.
+    func friendships(of user: UserID, with others: [UserID]) async throws -> [UserID: Friendship]
+    /// Adds a block; returns false if it already existed.
+    func insertBlock(_ block: Block) async throws -> Bool
+    /// Removes a block; returns false if there was none.
+    func deleteBlock(blocker: UserID, blocked: UserID) async throws -> Bool
+    /// Whether either user blocks the other.
+    func isBlocked(between a: UserID, and b: UserID) async throws -> Bool
+    /// The blocks the user made, newest first.
+    func blocks(by user: UserID) async throws -> [Block]
+}

@@ -1,0 +1,31 @@
+/// Messages of 1:1 conversations.
+///
+/// Appends are idempotent on `(senderID, clientMessageID)`: appending a draft whose key already exists returns the stored
+/// message with `created == false` and changes nothing, so a retried send can never duplicate. Within a conversation
+/// messages are totally ordered by `(createdAt, id)`.
+public protocol MessageStore: Sendable {
+    /// Appends a batch in one transaction; outcomes are in the order of `drafts`. A batch may hold several drafts with
+    /// the same idempotency key: the first creates, the rest resolve to it.
+    func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome]
+    func message(id: MessageID) async throws -> Message?
+    func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage
+    /// Replaces the body and sets `editedAt`; returns the updated message, nil if unknown or deleted.
+    func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message?
+    /// Marks the message deleted for everyone and clears its body; returns it, nil if unknown. Deleting twice keeps the
+    /// first deletion time.
+    func delete(id: MessageID, at time: Timestamp) async throws -> Message?
+    /// Sets `readAt` (and `deliveredAt` when missing) on every unread message to `reader` in the conversation at or
+    /// before `upTo`; returns how many changed.
+    func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int
+    /// Sets `deliveredAt` on every undelivered message to `recipient` in the conversation at or before `upTo`.
+    func markDelivered(
+        in conversation: ConversationID,
+        recipient: UserID,
+        upTo: MessageCursor,
+        at time: Timestamp
+    ) async throws -> Int
+    /// Unread messages to the user (not deleted), by sender.
+    func unreadCounts(for user: UserID) async throws -> [UserID: Int]
+    /// The user's conversations with their last message and unread count, most recent activity first.
+    func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary]
+}

@@ -1,0 +1,153 @@
+/// Sending, editing, deleting and reading 1:1 messages.
+public struct MessagingService: Sendable {
+    let messages: any MessageStore
+    let pipeline: any MessagePipeline
+    let friendships: FriendshipService
+    let users: any UserStore
+    let events: any EventBus
+    let ids: IdentifierGenerator
+    let clock: ChatClock
+    let limits: ChatLimits
+
+    public init(
+        messages: any MessageStore,
+        pipeline: any MessagePipeline,
+        friendships: FriendshipService,
+        users: any UserStore,
+        events: any EventBus,
+        ids: IdentifierGenerator,
+        clock: ChatClock = .system,
+        limits: ChatLimits = .init()
+    ) {
+        self.messages = messages
+        self.pipeline = pipeline
+        self.friendships = friendships
+        self.users = users
+        self.events = events
+        self.ids = ids
+        self.clock = clock
+        self.limits = limits
+    }
+
+    /// Sends a text message. Returns once the message is durable; `created` is false when `clientMessageID` matched an
+    /// earlier send, in which case nothing is delivered again.
+    public func send(from sender: UserID, to recipient: UserID, text: String, clientMessageID: String?) async throws -> AppendOutcome {
+        try validateBody(text)
+        if let clientMessageID {
+            guard !clientMessageID.isEmpty, clientMessageID.count <= limits.maxClientMessageIDLength,
+                !clientMessageID.unicodeScalars.contains(where: { $0.value < 0x20 })
+            else {
+                throw ChatError.validation(
+                    "clientMessageId must be 1 to \(limits.maxClientMessageIDLength) printable characters",
+                    field: "clientMessageId"
+                )
+            }
+        }
+        try await checkCanMessage(sender, recipient)
+        let (id, createdAt) = ids.nextMessageID(at: clock.now())
+        let draft = Message(
+            id: id,
+            conversationID: ConversationID(sender, recipient),
+            senderID: sender,
+            recipientID: recipient,
+            kind: .text,
+            body: text,
+            clientMessageID: clientMessageID,
+            createdAt: createdAt
+        )
+        let outcome = try await pipeline.submit(draft)
+        if outcome.created { try await events.publish(.messageCreated(outcome.message)) }
+        return outcome
+    }
+
+    /// Edits a message the caller sent.
+    public func edit(_ caller: UserID, messageID: MessageID, text: String) async throws -> Message {
+        try validateBody(text)
+        let message = try await ownMessage(caller, messageID)
+        guard message.deletedAt == nil else { throw ChatError.conflict("the message was deleted") }
+        guard let edited = try await messages.edit(id: messageID, body: text, at: clock.now()) else {
+            throw ChatError.conflict("the message was deleted")
+        }
+        try await events.publish(.messageUpdated(edited))
+        return edited
+    }
+
+    /// Deletes a message the caller sent, for both participants.
+    public func delete(_ caller: UserID, messageID: MessageID) async throws -> Message {
+        let message = try await ownMessage(caller, messageID)
+        if message.deletedAt != nil { return message }
+        guard let deleted = try await messages.delete(id: messageID, at: clock.now()) else { throw ChatError.notFound("message not found") }
+        try await events.publish(.messageDeleted(deleted))
+        return deleted
+    }
+
+    /// A page of the caller's conversation with `peer`, newest first.
+    public func history(_ caller: UserID, with peer: UserID, _ request: MessagePageRequest) async throws -> MessagePage {
+        if caller != peer, try await users.user(id: peer) == nil { throw ChatError.notFound("user not found") }
+        return try await messages.page(of: ConversationID(caller, peer), request)
+    }
+
+    /// Marks every message from `peer` to the caller up to and including `upTo` as read.
+    @discardableResult
+    public func markRead(_ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
+        let conversation = ConversationID(caller, peer)
+        guard let message = try await messages.message(id: messageID), message.conversationID == conversation else {
+            throw ChatError.notFound("message not found in this conversation")
+        }
+        let now = clock.now()
+        let changed = try await messages.markRead(in: conversation, reader: caller, upTo: message.cursor, at: now)
+        if changed > 0 {
+            try await events.publish(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
+        }
+        return changed
+    }
+
+    /// Marks every message from `peer` to the caller up to and including `upTo` as delivered.
+    @discardableResult
+    public func markDelivered(_ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
+        let conversation = ConversationID(caller, peer)
+        guard let message = try await messages.message(id: messageID), message.conversationID == conversation else {
+            throw ChatError.notFound("message not found in this conversation")
+        }
+        let now = clock.now()
+        let changed = try await messages.markDelivered(in: conversation, recipient: caller, upTo: message.cursor, at: now)
+        if changed > 0 {
+            try await events.publish(
+                .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: message.cursor, at: now)
+            )
+        }
+        return changed
+    }
+
+    public func conversations(_ caller: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
+        try await messages.conversations(of: caller, after: cursor, limit: limit)
+    }
+
+    public func unreadCounts(_ caller: UserID) async throws -> [UserID: Int] {
+        try await messages.unreadCounts(for: caller)
+    }
+
+    /// Throws unless `sender` may write to `recipient`.
+    public func checkCanMessage(_ sender: UserID, _ recipient: UserID) async throws {
+        guard sender != recipient else { throw ChatError.validation("you cannot message yourself", field: "to") }
+        guard try await users.user(id: recipient) != nil else { throw ChatError.notFound("user not found") }
+        guard try await friendships.canMessage(sender, recipient) else {
+            throw ChatError.forbidden("you can only message friends who have not blocked you")
+        }
+    }
+
+    private func validateBody(_ text: String) throws {
+        guard !text.trimmingSpaces().isEmpty else { throw ChatError.validation("text must not be empty", field: "text") }
+        guard text.utf8.count <= limits.maxMessageBytes else {
+            throw ChatError(.payloadTooLarge, "text must be at most \(limits.maxMessageBytes) bytes", field: "text")
+        }
+    }
+
+    private func ownMessage(_ caller: UserID, _ id: MessageID) async throws -> Message {
+        guard let message = try await messages.message(id: id), message.involves(caller) else {
+            throw ChatError.notFound("message not found")
+        }
+        guard message.senderID == caller else { throw ChatError.forbidden("only the sender can change a message") }
+        return message
+    }
+}
