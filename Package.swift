@@ -1,4 +1,5 @@
 // swift-tools-version:6.2
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -145,3 +146,21 @@ let package = Package(
         ),
     ]
 )
+
+// Development aid: `CHATBLIZZ_ONLY=ChatCoreTests,ChatAuthTests swift test` builds only those test targets and what they
+// depend on, so one unfinished target does not block the tests of another. Unset (CI, users), everything is built.
+if let only = ProcessInfo.processInfo.environment["CHATBLIZZ_ONLY"], !only.isEmpty {
+    let wanted = Set(only.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) })
+    let byName = Dictionary(uniqueKeysWithValues: package.targets.map { ($0.name, $0) })
+    var keep = Set<String>()
+    func visit(_ name: String) {
+        guard keep.insert(name).inserted, let target = byName[name] else { return }
+        for dependency in target.dependencies {
+            if case .byNameItem(let depName, _) = dependency { visit(depName) }
+            if case .targetItem(let depName, _) = dependency { visit(depName) }
+        }
+    }
+    wanted.forEach(visit)
+    package.targets = package.targets.filter { keep.contains($0.name) }
+    package.products = package.products.filter { keep.contains($0.name) }  // every product is named after its target
+}

@@ -1,0 +1,93 @@
+import ChatCore
+import Testing
+
+/// The contract of `FriendshipStore`.
+public enum FriendshipStoreConformance {
+    static let a = UserID("u-a")
+    static let b = UserID("u-b")
+    static let c = UserID("u-c")
+    static let d = UserID("u-d")
+
+    static func row(_ requester: UserID, _ addressee: UserID, _ status: FriendshipStatus, at time: Int64, version: Int = 1) -> Friendship {
+        Friendship(
+            requester: requester,
+            addressee: addressee,
+            status: status,
+            createdAt: Timestamp(milliseconds: time),
+            updatedAt: Timestamp(milliseconds: time),
+            version: version
+        )
+    }
+
+    public static let cases: [ConformanceCase] = [
+        ConformanceCase("friendships: one row per unordered pair") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            let request = row(a, b, .pending, at: 100)
+            try await store.insert(request)
+            #expect(try await store.friendship(between: a, and: b) == request)
+            #expect(try await store.friendship(between: b, and: a) == request)
+            #expect(try await store.friendship(between: a, and: c) == nil)
+            await Fixtures.expectChatError(.conflict) { try await store.insert(row(b, a, .pending, at: 101)) }
+        },
+        ConformanceCase("friendships: update only applies to the expected version") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            let request = row(a, b, .pending, at: 100)
+            try await store.insert(request)
+            var accepted = request
+            accepted.status = .accepted
+            accepted.updatedAt = Timestamp(milliseconds: 200)
+            accepted.version = 2
+            #expect(try await store.update(accepted, expectedVersion: 1))
+            #expect(try await store.friendship(between: a, and: b) == accepted)
+            var stale = request
+            stale.status = .rejected
+            stale.version = 2
+            #expect(try await !store.update(stale, expectedVersion: 1))
+            #expect(try await store.friendship(between: b, and: a)?.status == .accepted)
+            #expect(try await !store.update(row(c, d, .accepted, at: 1, version: 2), expectedVersion: 1))
+        },
+        ConformanceCase("friendships: friends and pending lists page newest first") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            try await store.insert(row(a, b, .accepted, at: 300))
+            try await store.insert(row(c, a, .accepted, at: 100))
+            try await store.insert(row(a, d, .pending, at: 200))
+            try await store.insert(row(UserID("u-e"), a, .pending, at: 250))
+            try await store.insert(row(UserID("u-f"), a, .rejected, at: 260))
+            let friends = try await store.friends(of: a, after: nil, limit: 10)
+            #expect(friends.map { $0.peer(of: a) } == [b, c])
+            let firstPage = try await store.friends(of: a, after: nil, limit: 1)
+            #expect(firstPage.map { $0.peer(of: a) } == [b])
+            let secondPage = try await store.friends(of: a, after: firstPage.last.map(FriendshipCursor.init), limit: 1)
+            #expect(secondPage.map { $0.peer(of: a) } == [c])
+            #expect(try await store.friends(of: a, after: secondPage.last.map(FriendshipCursor.init), limit: 1).isEmpty)
+            #expect(try await store.pendingRequests(of: a, direction: .outgoing, after: nil, limit: 10).map(\.addressee) == [d])
+            #expect(try await store.pendingRequests(of: a, direction: .incoming, after: nil, limit: 10).map(\.requester) == [UserID("u-e")])
+            #expect(try await store.friends(of: d, after: nil, limit: 10).isEmpty)
+            #expect(try await store.pendingRequests(of: d, direction: .incoming, after: nil, limit: 10).map(\.requester) == [a])
+        },
+        ConformanceCase("friendships: rows of one user with many others") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            try await store.insert(row(a, b, .accepted, at: 1))
+            try await store.insert(row(c, a, .pending, at: 2))
+            let rows = try await store.friendships(of: a, with: [b, c, d])
+            #expect(rows.count == 2)
+            #expect(rows[b]?.status == .accepted)
+            #expect(rows[c]?.requester == c)
+            #expect(try await store.friendships(of: a, with: []).isEmpty)
+        },
+        ConformanceCase("friendships: blocks work in both directions") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            #expect(try await store.insertBlock(Block(blocker: a, blocked: b, createdAt: Timestamp(milliseconds: 10))))
+            #expect(try await !store.insertBlock(Block(blocker: a, blocked: b, createdAt: Timestamp(milliseconds: 11))))
+            #expect(try await store.insertBlock(Block(blocker: a, blocked: c, createdAt: Timestamp(milliseconds: 12))))
+            #expect(try await store.isBlocked(between: a, and: b))
+            #expect(try await store.isBlocked(between: b, and: a))
+            #expect(try await !store.isBlocked(between: b, and: c))
+            #expect(try await store.blocks(by: a).map(\.blocked) == [c, b])
+            #expect(try await store.blocks(by: b).isEmpty)
+            #expect(try await store.deleteBlock(blocker: a, blocked: b))
+            #expect(try await !store.deleteBlock(blocker: a, blocked: b))
+            #expect(try await !store.isBlocked(between: a, and: b))
+        },
+    ]
+}
