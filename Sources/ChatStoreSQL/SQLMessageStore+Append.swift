@@ -1,0 +1,135 @@
+import ChatCore
+import SQLKit
+
+extension SQLMessageStore {
+    /// Rows per multi-row `INSERT`, well under both engines' bind-parameter limits.
+    static let insertChunkSize = 200
+
+    /// One transaction: a multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`, then the stored rows of the drafts
+    /// that did not insert, then the `conversations` upsert. Duplicates within the batch resolve to their first draft
+    /// before anything is written. A draft whose id is already stored also resolves to the stored row, so a replayed
+    /// batch is harmless.
+    public func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome] {
+        guard !drafts.isEmpty else { return [] }
+        let plan = AppendPlan(drafts)
+        let leaders = plan.leaders.map { drafts[$0] }
+        let (stored, inserted) = try await provider.withTransaction { database -> ([MessageID: Message], Set<String>) in
+            var inserted = Set<String>()
+            var start = 0
+            while start < leaders.count {
+                let chunk = leaders[start..<min(start + Self.insertChunkSize, leaders.count)]
+                inserted.formUnion(try await Self.insert(chunk, on: database))
+                start += Self.insertChunkSize
+            }
+            let existing = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
+            let created = leaders.filter { inserted.contains($0.id.rawValue) }
+            try await Self.upsertConversations(for: created, on: database)
+            var result: [MessageID: Message] = [:]
+            for draft in created { result[draft.id] = draft }
+            for (id, message) in existing { result[id] = message }
+            return (result, inserted)
+        }
+        var outcomes: [AppendOutcome] = []
+        outcomes.reserveCapacity(drafts.count)
+        for (index, draft) in drafts.enumerated() {
+            let leader = drafts[plan.leaderOf[index]]
+            guard let message = stored[leader.id] else { throw ChatError(.internalError, "appended message \(leader.id) not found") }
+            let created = index == plan.leaderOf[index] && inserted.contains(draft.id.rawValue)
+            outcomes.append(AppendOutcome(message: message, created: created))
+        }
+        return outcomes
+    }
+
+    /// Inserts the drafts, skipping any that clash with a stored row; returns the ids inserted.
+    private static func insert(_ drafts: ArraySlice<MessageDraft>, on database: any SQLDatabase) async throws -> [String] {
+        let rows: [SQLQueryString] = drafts.map { draft in
+            """
+            (\(bind: draft.id.rawValue), \(bind: draft.conversationID.rawValue), \(bind: draft.senderID.rawValue),
+            \(bind: draft.recipientID.rawValue), \(bind: draft.kind.rawValue), \(bind: draft.body), \(bind: draft.clientMessageID),
+            \(bind: draft.createdAt.milliseconds), \(bind: draft.editedAt?.milliseconds), \(bind: draft.deletedAt?.milliseconds),
+            \(bind: draft.deliveredAt?.milliseconds), \(bind: draft.readAt?.milliseconds))
+            """
+        }
+        let statement: SQLQueryString =
+            "INSERT INTO messages (\(unsafeRaw: Columns.message)) VALUES " + rows.joined(separator: ", ") + " ON CONFLICT DO NOTHING RETURNING id"
+        return try await database.raw(statement).all().map { try $0.required("id", as: String.self) }
+    }
+
+    /// The stored rows the drafts clashed with, by draft id: the row with the same `(sender, clientMessageID)`, or else
+    /// the row with the same id.
+    private static func existing(for drafts: [MessageDraft], on database: any SQLDatabase) async throws -> [MessageID: Message] {
+        guard !drafts.isEmpty else { return [:] }
+        var predicates: [SQLQueryString] = ["id IN (\(binds: drafts.map(\.id.rawValue)))"]
+        for draft in drafts {
+            if let key = draft.clientMessageID {
+                predicates.append("(sender_id = \(bind: draft.senderID.rawValue) AND client_message_id = \(bind: key))")
+            }
+        }
+        let statement: SQLQueryString = "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE " + predicates.joined(separator: " OR ")
+        let rows = try await database.raw(statement).all().map(Message.init(row:))
+        var byID: [MessageID: Message] = [:]
+        var byKey: [String: Message] = [:]
+        for row in rows {
+            byID[row.id] = row
+            if let key = row.clientMessageID { byKey["\(row.senderID.rawValue)\u{0}\(key)"] = row }
+        }
+        var result: [MessageID: Message] = [:]
+        for draft in drafts {
+            let match = draft.clientMessageID.flatMap { byKey["\(draft.senderID.rawValue)\u{0}\($0)"] } ?? byID[draft.id]
+            guard let match else { throw ChatError(.internalError, "message \(draft.id) neither inserted nor found") }
+            result[draft.id] = match
+        }
+        return result
+    }
+
+    /// Points each conversation at its newest message by `(created_at, id)`, never moving it backwards.
+    private static func upsertConversations(for messages: [Message], on database: any SQLDatabase) async throws {
+        var latest: [ConversationID: Message] = [:]
+        for message in messages where latest[message.conversationID].map({ $0.cursor < message.cursor }) ?? true {
+            latest[message.conversationID] = message
+        }
+        guard !latest.isEmpty else { return }
+        // Sorted, so concurrent batches lock conversation rows in the same order.
+        let rows: [SQLQueryString] = latest.values.sorted { $0.conversationID.rawValue < $1.conversationID.rawValue }.map { message in
+            let (low, high) =
+                message.senderID < message.recipientID ? (message.senderID, message.recipientID) : (message.recipientID, message.senderID)
+            return """
+                (\(bind: message.conversationID.rawValue), \(bind: low.rawValue), \(bind: high.rawValue), \(bind: message.id.rawValue),
+                \(bind: message.createdAt.milliseconds))
+                """
+        }
+        let statement: SQLQueryString =
+            "INSERT INTO conversations (id, user_low, user_high, last_message_id, last_message_at) VALUES "
+            + rows.joined(separator: ", ") + " "
+                + """
+                ON CONFLICT (id) DO UPDATE SET last_message_id = excluded.last_message_id, last_message_at = excluded.last_message_at
+                WHERE excluded.last_message_at > conversations.last_message_at
+                    OR (excluded.last_message_at = conversations.last_message_at AND excluded.last_message_id > conversations.last_message_id)
+                """
+        try await database.raw(statement).run()
+    }
+}
+
+/// Which draft of a batch each draft resolves to: the first with the same `(sender, clientMessageID)` or the same id.
+struct AppendPlan {
+    /// For each draft, the index of the draft it resolves to (itself when it leads).
+    var leaderOf: [Int] = []
+    /// The indices of the drafts that lead, in order.
+    var leaders: [Int] = []
+
+    init(_ drafts: [MessageDraft]) {
+        var byKey: [String: Int] = [:]
+        var byID: [MessageID: Int] = [:]
+        for (index, draft) in drafts.enumerated() {
+            let key = draft.clientMessageID.map { "\(draft.senderID.rawValue)\u{0}\($0)" }
+            if let leader = key.flatMap({ byKey[$0] }) ?? byID[draft.id] {
+                leaderOf.append(leader)
+                continue
+            }
+            leaderOf.append(index)
+            leaders.append(index)
+            if let key { byKey[key] = index }
+            byID[draft.id] = index
+        }
+    }
+}

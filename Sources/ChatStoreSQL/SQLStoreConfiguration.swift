@@ -1,0 +1,76 @@
+import ChatCore
+import Foundation
+import NIOSSL
+import PostgresNIO
+
+/// Which SQL engine the stores run on, and how to reach it.
+public enum SQLBackend: Sendable {
+    /// An SQLite database file (its directory is created when missing), or `":memory:"` for a private in-memory
+    /// database that lives as long as the client.
+    case sqlite(path: String)
+    /// A PostgreSQL server through a `PostgresClient` pool; `schema`, when set, is created if missing and used as the
+    /// connections' `search_path`.
+    case postgres(PostgresClient.Configuration, schema: String?)
+}
+
+/// The SQL store configuration, usually parsed from one URL.
+public struct SQLStoreConfiguration: Sendable {
+    public var backend: SQLBackend
+
+    public init(backend: SQLBackend) {
+        self.backend = backend
+    }
+
+    /// Parses a database URL:
+    /// - `sqlite:./data/chatblizz.sqlite`, `sqlite:///var/lib/chatblizz.sqlite`, `sqlite::memory:`
+    /// - `postgres://user:pass@host:5432/db` (also `postgresql://`), with optional query items `sslmode`
+    ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier) and `pool_size` (default 20).
+    public init(url: String) throws {
+        if url.hasPrefix("sqlite:") {
+            var path = String(url.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else { throw Self.invalid("the SQLite URL has no path") }
+            self.init(backend: .sqlite(path: path))
+            return
+        }
+        guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
+            throw Self.invalid("the database URL must start with sqlite: or postgres://")
+        }
+        guard let host = components.host, !host.isEmpty else { throw Self.invalid("the PostgreSQL URL has no host") }
+        let items = components.queryItems ?? []
+        func item(_ name: String) -> String? { items.last { $0.name.lowercased() == name }?.value }
+        let tls: PostgresClient.Configuration.TLS
+        switch item("sslmode") ?? item("tlsmode") ?? "prefer" {
+        case "disable", "false": tls = .disable
+        case "prefer", "allow", "true": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw Self.invalid("unknown sslmode in the PostgreSQL URL")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+        if let size = item("pool_size") {
+            guard let value = Int(size), value > 0 else { throw Self.invalid("pool_size must be a positive integer") }
+            configuration.options.maximumConnections = value
+        }
+        let schema = item("schema")
+        if let schema, !Self.isPlainIdentifier(schema) { throw Self.invalid("schema must be a plain identifier") }
+        self.init(backend: .postgres(configuration, schema: schema))
+    }
+
+    /// Letters, digits and `_`, not starting with a digit, at most 63 characters.
+    static func isPlainIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63, !("0"..."9").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+    }
+
+    private static func invalid(_ message: String) -> ChatError {
+        ChatError.invalidRequest(message, field: "databaseURL")
+    }
+}

@@ -1,0 +1,84 @@
+import ChatCore
+import Foundation
+import Logging
+import SQLKit
+import SQLiteKit
+import Synchronization
+
+/// SQLite with a single writer: every write session and transaction goes through one connection, one task at a time.
+/// A file database also gets one read-only connection, so reads run beside the writer (WAL mode); an in-memory
+/// database has only the writer connection.
+final class SQLiteSessionProvider: SQLSessionProvider {
+    let flavor = SQLFlavor.sqlite
+    private let writer: SQLiteLane
+    private let reader: SQLiteLane?
+    /// Whether the writer has opened the file (creating it and switching it to WAL) so the reader may open it.
+    private let writerReady = Mutex(false)
+
+    /// `path` nil means a private in-memory database.
+    init(path: String?, logger: Logger) {
+        guard let path else {
+            self.writer = SQLiteLane { try await SQLiteConnection.open(storage: .memory, logger: logger) }
+            self.reader = nil
+            return
+        }
+        self.writer = SQLiteLane { try await Self.open(path: path, readOnly: false, logger: logger) }
+        self.reader = SQLiteLane { try await Self.open(path: path, readOnly: true, logger: logger) }
+    }
+
+    func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        do {
+            return try await writer.with { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+        } catch {
+            throw SQLFlavor.translate(error)
+        }
+    }
+
+    func withReader<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        guard let reader else { return try await withSession(body) }
+        if !writerReady.withLock({ $0 }) {
+            try await withSession { _ in }
+            writerReady.withLock { $0 = true }
+        }
+        do {
+            return try await reader.with { connection in try await body(connection.sql(queryLogLevel: .trace)) }
+        } catch {
+            throw SQLFlavor.translate(error)
+        }
+    }
+
+    func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await withSession { database in try await self.transaction(on: database, body) }
+    }
+
+    /// Closes the connections; later sessions fail with `.unavailable`.
+    func close() async throws {
+        try await reader?.close()
+        try await writer.close()
+    }
+
+    /// Opens the file (creating its directory) and configures the connection: the writer switches the file to WAL and
+    /// relaxes fsync to `NORMAL`; both wait up to 5 s for locks held by other processes.
+    private static func open(path: String, readOnly: Bool, logger: Logger) async throws -> SQLiteConnection {
+        if !readOnly {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            let database = connection.sql(queryLogLevel: .trace)
+            try await database.raw("PRAGMA busy_timeout=5000").run()
+            if readOnly {
+                try await database.raw("PRAGMA query_only=ON").run()
+            } else {
+                _ = try await database.raw("PRAGMA journal_mode=WAL").all()
+                try await database.raw("PRAGMA synchronous=NORMAL").run()
+            }
+            try await database.raw("PRAGMA foreign_keys=ON").run()
+        } catch {
+            try? await SQLiteLane.close(connection)
+            throw error
+        }
+        return connection
+    }
+}

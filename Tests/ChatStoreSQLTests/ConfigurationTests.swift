@@ -1,0 +1,45 @@
+import Testing
+
+@testable import ChatStoreSQL
+
+struct ConfigurationTests {
+    @Test func sqliteURLs() throws {
+        guard case .sqlite(let relative) = try SQLStoreConfiguration(url: "sqlite:./data/chatblizz.sqlite").backend else {
+            Issue.record("expected sqlite")
+            return
+        }
+        #expect(relative == "./data/chatblizz.sqlite")
+        guard case .sqlite(let memory) = try SQLStoreConfiguration(url: "sqlite::memory:").backend else {
+            Issue.record("expected sqlite")
+            return
+        }
+        #expect(memory == ":memory:")
+        guard case .sqlite(let absolute) = try SQLStoreConfiguration(url: "sqlite:///var/lib/chat.sqlite").backend else {
+            Issue.record("expected sqlite")
+            return
+        }
+        #expect(absolute == "/var/lib/chat.sqlite")
+    }
+
+    @Test func postgresURL() throws {
+        let parsed = try SQLStoreConfiguration(url: "postgres://chat:p%40ss@db.local:6543/chatblizz?sslmode=disable&schema=app&pool_size=7")
+        guard case .postgres(let configuration, let schema) = parsed.backend else {
+            Issue.record("expected postgres")
+            return
+        }
+        #expect(configuration.host == "db.local")
+        #expect(configuration.port == 6543)
+        #expect(configuration.username == "chat")
+        #expect(configuration.password == "p@ss")
+        #expect(configuration.database == "chatblizz")
+        #expect(configuration.options.maximumConnections == 7)
+        #expect(schema == "app")
+    }
+
+    @Test func rejectsBadURLs() {
+        #expect(throws: (any Error).self) { try SQLStoreConfiguration(url: "mysql://x@y/z") }
+        #expect(throws: (any Error).self) { try SQLStoreConfiguration(url: "sqlite:") }
+        #expect(throws: (any Error).self) { try SQLStoreConfiguration(url: "postgres://u@h/db?schema=bad-name") }
+        #expect(throws: (any Error).self) { try SQLStoreConfiguration(url: "postgres://u@h/db?sslmode=sometimes") }
+    }
+}
