@@ -87,6 +87,12 @@ public struct MessagingService: Sendable {
         return try await messages.page(of: ConversationID(caller, peer), request)
     }
 
+    /// The message if the caller takes part in its conversation.
+    public func message(_ caller: UserID, _ id: MessageID) async throws -> Message? {
+        guard let message = try await messages.message(id: id), message.involves(caller) else { return nil }
+        return message
+    }
+
     /// Marks every message from `peer` to the caller up to and including `upTo` as read.
     @discardableResult
     public func markRead(_ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {

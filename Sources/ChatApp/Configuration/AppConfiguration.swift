@@ -1,0 +1,116 @@
+import ChatCore
+import Foundation
+import Logging
+
+/// Everything `chatblizz serve` can be told, read in one place. Precedence: command-line flags, then the process
+/// environment, then the `.env` file, then the defaults below. Every key is documented in the README.
+public struct AppConfiguration: Sendable {
+    /// `CHATBLIZZ_HOST` (default `0.0.0.0`).
+    public var host: String = "0.0.0.0"
+    /// `PORT` (default 8000), the original's name.
+    public var port: Int = 8000
+    /// `CHATBLIZZ_DATA_DIR` (default `./data`): the SQLite file, generated keys and local files live here.
+    public var dataDirectory: String = "./data"
+    /// `CHATBLIZZ_DATABASE_URL` (`sqlite:./data/chatblizz.sqlite` or `postgres://…`); when unset and `DB_HOST` is set,
+    /// the original's `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD` and `DB_NAME` describe a PostgreSQL server.
+    public var databaseURL: String = "sqlite:./data/chatblizz.sqlite"
+    /// `CHATBLIZZ_JWT_SECRET`: base64 or hex, at least 32 bytes. Generated into the data directory when absent.
+    public var jwtSecret: String?
+    /// `CHATBLIZZ_ACCESS_TOKEN_TTL` seconds (default 900).
+    public var accessTokenLifetime: Duration = .seconds(900)
+    /// `CHATBLIZZ_REFRESH_TOKEN_TTL` seconds (default 30 days).
+    public var refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600)
+    /// `CHATBLIZZ_BCRYPT_COST` (default 12, 4…31).
+    public var bcryptCost: Int = 12
+    /// `CHATBLIZZ_MAX_JSON_BODY` bytes (default 65536) for every JSON request body.
+    public var maxJSONBodyBytes: Int = 64 * 1024
+    /// `CHATBLIZZ_MAX_MESSAGE_BYTES` (default 16384), `CHATBLIZZ_PAGE_SIZE` (default 50), `CHATBLIZZ_MAX_PAGE_SIZE` (100).
+    public var limits = ChatLimits()
+    /// `CHATBLIZZ_AUTH_RATE_LIMIT`: login/register/refresh attempts per minute per client address (default 20).
+    public var authAttemptsPerMinute: Int = 20
+    /// `CHATBLIZZ_LOG_LEVEL` (default `info`).
+    public var logLevel: Logger.Level = .info
+    /// `CHATBLIZZ_MIGRATE_ON_START` (default true).
+    public var migrateOnStart: Bool = true
+
+    public init() {}
+
+    /// The configuration described by `environment` (already merged from the process and the `.env` file).
+    public init(environment: [String: String]) throws {
+        var reader = ConfigurationReader(environment)
+        host = try reader.string("CHATBLIZZ_HOST") ?? host
+        port = try reader.int("PORT", in: 0...65535) ?? port
+        dataDirectory = try reader.string("CHATBLIZZ_DATA_DIR") ?? dataDirectory
+        databaseURL = "sqlite:\(dataDirectory)/chatblizz.sqlite"
+        if let url = try reader.string("CHATBLIZZ_DATABASE_URL") {
+            databaseURL = url
+        } else if let host = try reader.string("DB_HOST") {
+            databaseURL = try Self.postgresURL(host: host, reader: &reader)
+        }
+        jwtSecret = try reader.string("CHATBLIZZ_JWT_SECRET")
+        if let seconds = try reader.int("CHATBLIZZ_ACCESS_TOKEN_TTL", in: 30...86400) { accessTokenLifetime = .seconds(seconds) }
+        if let seconds = try reader.int("CHATBLIZZ_REFRESH_TOKEN_TTL", in: 60...(366 * 86400)) { refreshTokenLifetime = .seconds(seconds) }
+        bcryptCost = try reader.int("CHATBLIZZ_BCRYPT_COST", in: 4...31) ?? bcryptCost
+        maxJSONBodyBytes = try reader.int("CHATBLIZZ_MAX_JSON_BODY", in: 1024...(16 * 1024 * 1024)) ?? maxJSONBodyBytes
+        limits.maxMessageBytes = try reader.int("CHATBLIZZ_MAX_MESSAGE_BYTES", in: 1...(1024 * 1024)) ?? limits.maxMessageBytes
+        limits.maxPageSize = try reader.int("CHATBLIZZ_MAX_PAGE_SIZE", in: 1...1000) ?? limits.maxPageSize
+        limits.defaultPageSize = try reader.int("CHATBLIZZ_PAGE_SIZE", in: 1...limits.maxPageSize) ?? min(limits.defaultPageSize, limits.maxPageSize)
+        authAttemptsPerMinute = try reader.int("CHATBLIZZ_AUTH_RATE_LIMIT", in: 1...100_000) ?? authAttemptsPerMinute
+        migrateOnStart = try reader.bool("CHATBLIZZ_MIGRATE_ON_START") ?? migrateOnStart
+        if let level = try reader.string("CHATBLIZZ_LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(key: "CHATBLIZZ_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            logLevel = parsed
+        }
+    }
+
+    /// The process environment merged over the `.env` file at `envFile` (missing file: ignored).
+    public static func load(envFile: String = ".env", overrides: [String: String] = [:]) throws -> AppConfiguration {
+        var environment = try DotEnv.load(path: envFile)
+        environment.merge(ProcessInfo.processInfo.environment) { _, process in process }
+        environment.merge(overrides) { _, flag in flag }
+        return try AppConfiguration(environment: environment)
+    }
+
+    private static func postgresURL(host: String, reader: inout ConfigurationReader) throws -> String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.host = host
+        components.port = try reader.int("DB_PORT", in: 1...65535) ?? 5432
+        components.user = try reader.string("DB_USER") ?? "postgres"
+        components.password = try reader.string("DB_PASSWORD")
+        components.path = "/" + (try reader.string("DB_NAME") ?? "chatblizz")
+        guard let url = components.string else { throw ConfigurationError(key: "DB_HOST", "does not form a valid PostgreSQL URL") }
+        return url
+    }
+}
+
+/// Typed reads of configuration keys; every failure names its key.
+struct ConfigurationReader {
+    let environment: [String: String]
+
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = environment[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw ConfigurationError(key: key, "must be an integer from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+        }
+        return value
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let text = try string(key)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(key: key, "must be true or false, got \"\(text)\"")
+        }
+    }
+}
