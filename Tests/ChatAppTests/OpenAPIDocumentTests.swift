@@ -1,0 +1,34 @@
+import ChatApp
+import Foundation
+import Logging
+import Testing
+
+@Suite("OpenAPI document")
+struct OpenAPIDocumentTests {
+    /// Every route the router registers is documented with its method, and the document documents nothing extra.
+    @Test func everyRouteIsDocumented() async throws {
+        let registry = RouteRegistry()
+        var configuration = AppConfiguration()
+        configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-openapi-\(UUID().uuidString)").path
+        configuration.databaseURL = "sqlite::memory:"
+        defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
+        _ = try await buildApplication(configuration, logger: Logger(label: "test"), routes: registry)
+        let routes = Set(registry.routes)
+        #expect(routes.count > 20)
+
+        let document = try JSONDecoder().decode(TestJSON.self, from: Data(OpenAPIDocument.data))
+        #expect(document["openapi"].string?.hasPrefix("3.1") == true)
+        guard case .object(let paths) = document["paths"] else {
+            Issue.record("the document has no paths")
+            return
+        }
+        var documented = Set<String>()
+        for (path, item) in paths {
+            for method in item.keys where ["get", "put", "post", "patch", "delete", "head", "options"].contains(method) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        #expect(routes.subtracting(documented).sorted() == [], "routes missing from openapi.json")
+        #expect(documented.subtracting(routes).sorted() == [], "documented routes the server does not have")
+    }
+}
