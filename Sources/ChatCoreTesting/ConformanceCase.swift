@@ -17,7 +17,12 @@ public struct StoreFixture: Sendable {
 
     /// The in-memory backend.
     public static func memory() -> StoreFixture {
-        StoreFixture(users: MemoryUserStore(), refreshTokens: MemoryRefreshTokenStore(), friendships: MemoryFriendshipStore(), messages: MemoryMessageStore())
+        StoreFixture(
+            users: MemoryUserStore(),
+            refreshTokens: MemoryRefreshTokenStore(),
+            friendships: MemoryFriendshipStore(),
+            messages: MemoryMessageStore()
+        )
     }
 }
 

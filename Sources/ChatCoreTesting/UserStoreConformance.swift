@@ -122,8 +122,12 @@ public enum RefreshTokenStoreConformance {
         ConformanceCase("refresh tokens: expired and revoked tokens are invalid") { (fixture: StoreFixture) async throws in
             let store = fixture.refreshTokens
             let t0 = Timestamp(milliseconds: 1_000_000)
-            try await store.insert(RefreshTokenRecord(tokenHash: "e", userID: UserID("u"), familyID: "fe", createdAt: t0, expiresAt: t0.adding(milliseconds: 5)))
-            try await store.insert(RefreshTokenRecord(tokenHash: "r", userID: UserID("u"), familyID: "fr", createdAt: t0, expiresAt: t0.adding(milliseconds: 50_000)))
+            try await store.insert(
+                RefreshTokenRecord(tokenHash: "e", userID: UserID("u"), familyID: "fe", createdAt: t0, expiresAt: t0.adding(milliseconds: 5))
+            )
+            try await store.insert(
+                RefreshTokenRecord(tokenHash: "r", userID: UserID("u"), familyID: "fr", createdAt: t0, expiresAt: t0.adding(milliseconds: 50_000))
+            )
             #expect(try await store.consume(tokenHash: "e", at: t0.adding(milliseconds: 5)) == .invalid)
             try await store.revokeFamily("fr", at: t0.adding(milliseconds: 1))
             #expect(try await store.consume(tokenHash: "r", at: t0.adding(milliseconds: 2)) == .invalid)

@@ -10,7 +10,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try loadConfiguration(common)
         let logger = makeLogger(configuration)
-        let database = try runOrExplain { try SQLDatabaseClient(url: configuration.databaseURL, logger: logger) }
+        let database = try runOrExplainSync { try SQLDatabaseClient(url: configuration.databaseURL, logger: logger) }
         let applied = try await database.withRunning { try await $0.migrate() }
         print(applied.isEmpty ? "database is up to date" : "applied: \(applied.joined(separator: ", "))")
     }

@@ -1,14 +1,14 @@
 import ArgumentParser
-import Foundation
 import ChatApp
 import ChatCore
+import Foundation
 import Logging
 
 /// Reads the configuration; a bad value ends the process with one line naming the key.
 func loadConfiguration(_ common: CommonOptions, overrides: [String: String] = [:]) throws -> AppConfiguration {
     var merged = common.overrides
     merged.merge(overrides) { _, new in new }
-    return try runOrExplain { try AppConfiguration.load(envFile: common.envFile, overrides: merged) }
+    return try runOrExplainSync { try AppConfiguration.load(envFile: common.envFile, overrides: merged) }
 }
 
 func makeLogger(_ configuration: AppConfiguration) -> Logger {
@@ -26,7 +26,7 @@ func runOrExplain<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-func runOrExplain<T>(_ body: () throws -> T) throws -> T {
+func runOrExplainSync<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch {

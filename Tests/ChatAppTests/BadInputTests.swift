@@ -47,15 +47,26 @@ struct BadInputTests {
                 expectError(response, .unprocessableContent)
                 #expect(response.json["error"]["field"].string == "email")
             }
-            let short = try await server.request(.post, "/api/v2/auth/register", json: #"{"username":"pw_user","email":"pw@example.com","password":"short"}"#)
+            let short = try await server.request(
+                .post,
+                "/api/v2/auth/register",
+                json: #"{"username":"pw_user","email":"pw@example.com","password":"short"}"#
+            )
             expectError(short, .unprocessableContent)
             #expect(short.json["error"]["field"].string == "password")
             let user = try await server.register("grace")
             expectError(
-                try await server.request(.post, "/api/v2/auth/register", json: #"{"username":"GRACE","email":"other@example.com","password":"long enough pw"}"#),
+                try await server.request(
+                    .post,
+                    "/api/v2/auth/register",
+                    json: #"{"username":"GRACE","email":"other@example.com","password":"long enough pw"}"#
+                ),
                 .conflict
             )
-            expectError(try await server.request(.patch, "/api/v2/me", token: user.token, json: #"{"avatarUrl":"javascript:alert(1)"}"#), .unprocessableContent)
+            expectError(
+                try await server.request(.patch, "/api/v2/me", token: user.token, json: #"{"avatarUrl":"javascript:alert(1)"}"#),
+                .unprocessableContent
+            )
             let friend = try await server.register("heidi")
             try await server.befriend(user, friend)
             let tooLong = String(repeating: "x", count: 16 * 1024 + 1)
@@ -63,7 +74,10 @@ struct BadInputTests {
                 try await server.request(.post, "/api/v2/conversations/\(friend.id)/messages", token: user.token, json: #"{"text":"\#(tooLong)"}"#),
                 .contentTooLarge
             )
-            expectError(try await server.request(.post, "/api/v2/conversations/\(friend.id)/messages", token: user.token, json: #"{"text":"   "}"#), .unprocessableContent)
+            expectError(
+                try await server.request(.post, "/api/v2/conversations/\(friend.id)/messages", token: user.token, json: #"{"text":"   "}"#),
+                .unprocessableContent
+            )
             expectError(
                 try await server.request(
                     .post,
@@ -73,7 +87,10 @@ struct BadInputTests {
                 ),
                 .unprocessableContent
             )
-            expectError(try await server.request(.post, "/api/v2/conversations/\(user.id)/messages", token: user.token, json: #"{"text":"me"}"#), .unprocessableContent)
+            expectError(
+                try await server.request(.post, "/api/v2/conversations/\(user.id)/messages", token: user.token, json: #"{"text":"me"}"#),
+                .unprocessableContent
+            )
         }
     }
 
@@ -92,7 +109,10 @@ struct BadInputTests {
             expectError(try await server.request(.get, "/api/v2/users?q=a&limit=1000", token: ivan.token), .unprocessableContent)
             expectError(try await server.request(.get, "/api/v2/users?q=a&limit=ten", token: ivan.token), .badRequest)
             expectError(try await server.request(.get, "/api/v2/users", token: ivan.token), .unprocessableContent)
-            expectError(try await server.request(.get, "/api/v2/users?q=\(String(repeating: "q", count: 65))", token: ivan.token), .unprocessableContent)
+            expectError(
+                try await server.request(.get, "/api/v2/users?q=\(String(repeating: "q", count: 65))", token: ivan.token),
+                .unprocessableContent
+            )
             expectError(try await server.request(.get, "/api/v2/friends/requests?direction=sideways", token: ivan.token), .unprocessableContent)
             expectError(try await server.request(.post, "/api/v2/friends/requests/nobody/accept", token: ivan.token), .notFound)
             expectError(try await server.request(.patch, "/api/v2/messages/0000-unknown", token: ivan.token, json: #"{"text":"x"}"#), .notFound)
@@ -108,11 +128,22 @@ struct BadInputTests {
     }
 
     @Test func rateLimitedLogins() async throws {
-        try await TestServer.run(.sqlite, configure: { $0.authAttemptsPerMinute = 3 }) { server in
-            for _ in 0..<3 {
-                expectError(try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"kim","password":"wrong password"}"#), .unauthorized)
+        try await TestServer.run(
+            .sqlite,
+            configure: { $0.authAttemptsPerMinute = 3 },
+            body: { server in
+                for _ in 0..<3 {
+                    expectError(
+                        try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"kim","password":"wrong password"}"#),
+                        .unauthorized
+                    )
+                }
+                expectError(
+                    try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"kim","password":"wrong password"}"#),
+                    .tooManyRequests,
+                    code: "rate_limited"
+                )
             }
-            expectError(try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"kim","password":"wrong password"}"#), .tooManyRequests, code: "rate_limited")
-        }
+        )
     }
 }

@@ -77,7 +77,12 @@ struct EndToEndTests {
             let bobConversations = try await server.request(.get, "/api/v2/conversations", token: bob.token)
             #expect(bobConversations.json["conversations"][0]["peerId"].string == alice.id)
             #expect(bobConversations.json["conversations"][0]["unreadCount"].int == 13)
-            let read = try await server.request(.post, "/api/v2/conversations/\(alice.id)/read", token: bob.token, json: #"{"upTo":"\#(sentIDs[24])"}"#)
+            let read = try await server.request(
+                .post,
+                "/api/v2/conversations/\(alice.id)/read",
+                token: bob.token,
+                json: #"{"upTo":"\#(sentIDs[24])"}"#
+            )
             #expect(read.status == .ok)
             #expect(read.json["updated"].int == 13)
             let after = try await server.request(.get, "/api/v2/conversations", token: bob.token)
@@ -122,7 +127,10 @@ struct EndToEndTests {
                 try await server.request(.post, "/api/v2/conversations/\(alice.id)/messages", token: bob.token, json: #"{"text":"hi"}"#),
                 .forbidden
             )
-            expectError(try await server.request(.post, "/api/v2/friends/requests", token: alice.token, json: #"{"userId":"\#(bob.id)"}"#), .forbidden)
+            expectError(
+                try await server.request(.post, "/api/v2/friends/requests", token: alice.token, json: #"{"userId":"\#(bob.id)"}"#),
+                .forbidden
+            )
             #expect(try await server.request(.get, "/api/v2/friends", token: alice.token).json["friends"].array.isEmpty)
             let blocks = try await server.request(.get, "/api/v2/blocks", token: bob.token)
             #expect(blocks.json["blocks"].array.map { $0["userId"].string } == [alice.id])
@@ -139,7 +147,9 @@ struct EndToEndTests {
             let dan = try await server.register("dan")
             let eve = try await server.register("eve")
             // Reverse request while one is pending accepts it.
-            #expect(try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"\#(eve.id)"}"#).status == .created)
+            #expect(
+                try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"\#(eve.id)"}"#).status == .created
+            )
             expectError(try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"\#(eve.id)"}"#), .conflict)
             let reverse = try await server.request(.post, "/api/v2/friends/requests", token: eve.token, json: #"{"userId":"\#(dan.id)"}"#)
             #expect(reverse.status == .ok)
@@ -147,16 +157,23 @@ struct EndToEndTests {
             // Unfriend, then request again, reject, request again, cancel.
             #expect(try await server.request(.delete, "/api/v2/friends/\(eve.id)", token: dan.token).status == .noContent)
             expectError(try await server.request(.delete, "/api/v2/friends/\(eve.id)", token: dan.token), .notFound)
-            #expect(try await server.request(.post, "/api/v2/friends/requests", token: eve.token, json: #"{"userId":"\#(dan.id)"}"#).status == .created)
+            #expect(
+                try await server.request(.post, "/api/v2/friends/requests", token: eve.token, json: #"{"userId":"\#(dan.id)"}"#).status == .created
+            )
             let reject = try await server.request(.post, "/api/v2/friends/requests/\(eve.id)/reject", token: dan.token)
             #expect(reject.json["friendship"]["status"].string == "rejected")
             expectError(try await server.request(.post, "/api/v2/friends/requests/\(eve.id)/accept", token: dan.token), .notFound)
-            #expect(try await server.request(.post, "/api/v2/friends/requests", token: eve.token, json: #"{"userId":"\#(dan.id)"}"#).status == .created)
+            #expect(
+                try await server.request(.post, "/api/v2/friends/requests", token: eve.token, json: #"{"userId":"\#(dan.id)"}"#).status == .created
+            )
             expectError(try await server.request(.delete, "/api/v2/friends/requests/\(eve.id)", token: dan.token), .notFound)
             #expect(try await server.request(.delete, "/api/v2/friends/requests/\(dan.id)", token: eve.token).status == .noContent)
             #expect(try await server.request(.get, "/api/v2/friends/requests", token: dan.token).json["requests"].array.isEmpty)
             // No self-requests, unknown users.
-            expectError(try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"\#(dan.id)"}"#), .unprocessableContent)
+            expectError(
+                try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"\#(dan.id)"}"#),
+                .unprocessableContent
+            )
             expectError(try await server.request(.post, "/api/v2/friends/requests", token: dan.token, json: #"{"userId":"nobody"}"#), .notFound)
         }
     }
@@ -165,13 +182,22 @@ struct EndToEndTests {
     func accountLifecycle(_ backend: TestBackend) async throws {
         try await TestServer.run(backend) { server in
             _ = try await server.register("frank")
-            let login = try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"FRANK@example.com","password":"correct horse battery"}"#)
+            let login = try await server.request(
+                .post,
+                "/api/v2/auth/login",
+                json: #"{"login":"FRANK@example.com","password":"correct horse battery"}"#
+            )
             #expect(login.status == .ok)
             let token = login.json["accessToken"].string ?? ""
             let refreshToken = login.json["refreshToken"].string ?? ""
             let me = try await server.request(.get, "/api/v2/me", token: token)
             #expect(me.json["user"]["email"].string == "frank@example.com")
-            let patched = try await server.request(.patch, "/api/v2/me", token: token, json: #"{"displayName":"Frank F","avatarUrl":"https://img.example/f.png"}"#)
+            let patched = try await server.request(
+                .patch,
+                "/api/v2/me",
+                token: token,
+                json: #"{"displayName":"Frank F","avatarUrl":"https://img.example/f.png"}"#
+            )
             #expect(patched.json["user"]["displayName"].string == "Frank F")
             let cleared = try await server.request(.patch, "/api/v2/me", token: token, json: #"{"displayName":null}"#)
             #expect(cleared.json["user"]["displayName"].isNull)
@@ -183,7 +209,11 @@ struct EndToEndTests {
             let newRefresh = refreshed.json["refreshToken"].string ?? ""
             expectError(try await server.request(.post, "/api/v2/auth/refresh", json: #"{"refreshToken":"\#(newRefresh)"}"#), .unauthorized)
             let again = try await server.request(.post, "/api/v2/auth/login", json: #"{"login":"frank","password":"correct horse battery"}"#)
-            let logout = try await server.request(.post, "/api/v2/auth/logout", json: #"{"refreshToken":"\#(again.json["refreshToken"].string ?? "")"}"#)
+            let logout = try await server.request(
+                .post,
+                "/api/v2/auth/logout",
+                json: #"{"refreshToken":"\#(again.json["refreshToken"].string ?? "")"}"#
+            )
             #expect(logout.status == .noContent)
             expectError(
                 try await server.request(.post, "/api/v2/auth/refresh", json: #"{"refreshToken":"\#(again.json["refreshToken"].string ?? "")"}"#),

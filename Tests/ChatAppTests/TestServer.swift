@@ -50,7 +50,7 @@ struct TestServer {
     static func run(
         _ backend: TestBackend,
         configure: (inout AppConfiguration) -> Void = { _ in },
-        _ body: @escaping @Sendable (TestServer) async throws -> Void
+        body: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws -> Bool {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-app-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

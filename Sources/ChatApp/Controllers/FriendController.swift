@@ -51,7 +51,9 @@ struct FriendController {
             let me = try context.requireUserID()
             let blocks = try await deps.friends.blocks(of: me)
             let users = try await deps.usersByID(blocks.map(\.blocked))
-            let dtos = blocks.map { BlockDTO(userId: $0.blocked.rawValue, user: users[$0.blocked].map { UserDTO($0) }, createdAt: $0.createdAt.iso8601) }
+            let dtos = blocks.map {
+                BlockDTO(userId: $0.blocked.rawValue, user: users[$0.blocked].map { UserDTO($0) }, createdAt: $0.createdAt.iso8601)
+            }
             return JSONResponse.make(BlockListDTO(blocks: dtos))
         }
         routes.on(.post, "blocks") { request, context in

@@ -22,7 +22,9 @@ struct MessageController {
                     unreadCount: summary.unreadCount
                 )
             }
-            let next = summaries.count == limit ? summaries.last.map { Cursor.encode(ConversationCursor(lastMessageAt: $0.lastMessage.createdAt, conversationID: $0.id)) } : nil
+            let next =
+                summaries.count == limit
+                ? summaries.last.map { Cursor.encode(ConversationCursor(lastMessageAt: $0.lastMessage.createdAt, conversationID: $0.id)) } : nil
             return JSONResponse.make(ConversationPageDTO(conversations: dtos, nextCursor: next))
         }
         routes.on(.get, "conversations/{userId}/messages") { request, context in

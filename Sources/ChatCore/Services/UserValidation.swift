@@ -14,7 +14,10 @@ public enum UserValidation {
         for (index, scalar) in scalars.enumerated() {
             let isAlnum = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
             guard isAlnum || (index > 0 && (scalar == "_" || scalar == "." || scalar == "-")) else {
-                throw ChatError.validation("username may hold only letters, digits, '_', '.' and '-', and must start with a letter or digit", field: "username")
+                throw ChatError.validation(
+                    "username may hold only letters, digits, '_', '.' and '-', and must start with a letter or digit",
+                    field: "username"
+                )
             }
         }
     }
