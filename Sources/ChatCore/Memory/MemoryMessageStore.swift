@@ -13,6 +13,7 @@ public actor MemoryMessageStore: MessageStore {
             if let key, let existing = byClientKey[key], let message = byID[existing] {
                 return AppendOutcome(message: message, created: false)
             }
+            if let existing = byID[draft.id] { return AppendOutcome(message: existing, created: false) }
             byID[draft.id] = draft
             if let key { byClientKey[key] = draft.id }
             var ids = ordered[draft.conversationID, default: []]

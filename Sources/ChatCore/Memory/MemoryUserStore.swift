@@ -43,7 +43,7 @@ public actor MemoryUserStore: UserStore {
             hits
             .filter { hit in cursor.map { Self.isAfter(hit.cursor, $0) } ?? true }
             .sorted { Self.isAfter($1.cursor, $0.cursor) }
-            .prefix(limit)
+            .prefix(max(limit, 0))
             .map { $0 }
     }
 

@@ -5,7 +5,8 @@
 /// messages are totally ordered by `(createdAt, id)`.
 public protocol MessageStore: Sendable {
     /// Appends a batch in one transaction; outcomes are in the order of `drafts`. A batch may hold several drafts with
-    /// the same idempotency key: the first creates, the rest resolve to it.
+    /// the same idempotency key: the first creates, the rest resolve to it. A draft whose id is already stored resolves to
+    /// the stored message, so replaying a batch is harmless.
     func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome]
     func message(id: MessageID) async throws -> Message?
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage

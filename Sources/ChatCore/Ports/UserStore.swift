@@ -1,5 +1,6 @@
-/// Accounts. Usernames and emails are unique case-insensitively; a clash throws `ChatError` with code `.conflict` and
-/// the clashing field (`username`, `email` or `id`).
+/// Accounts. Usernames are unique case-insensitively (by `User.usernameKey`); emails are unique as stored, and callers
+/// store them lower-cased (`UserValidation.normalizedEmail`). A clash throws `ChatError` with code `.conflict` and the
+/// clashing field (`username`, `email` or `id`).
 public protocol UserStore: Sendable {
     /// Stores a new user with an optional password hash (nil for accounts that sign in through another provider).
     func insert(_ user: User, passwordHash: String?) async throws

@@ -1,0 +1,80 @@
+import ChatCore
+import ChatCoreTesting
+import Synchronization
+import Testing
+
+/// A store that counts `append` calls and can be made slow or failing, to observe group commit.
+private actor CountingStore: MessageStore {
+    let inner = MemoryMessageStore()
+    var appendCalls: [Int] = []
+    var failNext = false
+
+    func failOnce() { failNext = true }
+
+    func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome] {
+        appendCalls.append(drafts.count)
+        try await Task.sleep(for: .milliseconds(5))
+        if failNext {
+            failNext = false
+            throw ChatError(.unavailable, "disk on fire")
+        }
+        return try await inner.append(drafts)
+    }
+
+    func message(id: MessageID) async throws -> Message? { try await inner.message(id: id) }
+    func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage {
+        try await inner.page(of: conversation, request)
+    }
+    func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message? { try await inner.edit(id: id, body: body, at: time) }
+    func delete(id: MessageID, at time: Timestamp) async throws -> Message? { try await inner.delete(id: id, at: time) }
+    func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
+        try await inner.markRead(in: conversation, reader: reader, upTo: upTo, at: time)
+    }
+    func markDelivered(in conversation: ConversationID, recipient: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
+        try await inner.markDelivered(in: conversation, recipient: recipient, upTo: upTo, at: time)
+    }
+    func unreadCounts(for user: UserID) async throws -> [UserID: Int] { try await inner.unreadCounts(for: user) }
+    func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
+        try await inner.conversations(of: user, after: cursor, limit: limit)
+    }
+}
+
+@Suite("Group commit")
+struct DirectMessagePipelineTests {
+    @Test func concurrentSubmissionsShareTransactions() async throws {
+        let store = CountingStore()
+        let pipeline = DirectMessagePipeline(store: store)
+        let ids = IdentifierGenerator()
+        let count = 400
+        let outcomes = try await withThrowingTaskGroup(of: AppendOutcome.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let (id, time) = ids.nextMessageID(at: Timestamp(milliseconds: 1_000))
+                    return try await pipeline.submit(
+                        Fixtures.message(id.rawValue, from: UserID("a"), to: UserID("b"), at: time.milliseconds, clientMessageID: "k\(index % 300)")
+                    )
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.count == count)
+        #expect(outcomes.filter(\.created).count == 300, "duplicate keys resolve to one message")
+        let calls = await store.appendCalls
+        #expect(calls.reduce(0, +) == count)
+        #expect(calls.count < count / 4, "submissions were batched: \(calls.count) transactions for \(count) messages")
+        let stored = try await store.page(of: ConversationID(UserID("a"), UserID("b")), MessagePageRequest(limit: 1000))
+        #expect(stored.messages.count == 300)
+    }
+
+    @Test func aFailedBatchFailsOnlyItsOwnSubmitters() async throws {
+        let store = CountingStore()
+        let pipeline = DirectMessagePipeline(store: store)
+        await store.failOnce()
+        await #expect(throws: ChatError.self) {
+            try await pipeline.submit(Fixtures.message("m1", from: UserID("a"), to: UserID("b"), at: 1))
+        }
+        let outcome = try await pipeline.submit(Fixtures.message("m2", from: UserID("a"), to: UserID("b"), at: 2))
+        #expect(outcome.created)
+        #expect(try await store.message(id: MessageID("m1")) == nil)
+    }
+}
