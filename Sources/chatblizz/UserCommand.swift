@@ -29,11 +29,13 @@ struct UserCommand: AsyncParsableCommand {
             let logger = makeLogger(configuration)
             let password = ProcessInfo.processInfo.environment["CHATBLIZZ_NEW_PASSWORD"] ?? readLine(strippingNewline: true) ?? ""
             let backends = try await runOrExplain { try await ChatBackends.make(configuration, logger: logger) }
-            let session = try await backends.database.withRunning { database in
+            let user = try await backends.database.withRunning { database in
                 try await database.migrate()
-                return try await backends.auth.register(username: username, email: email, password: password)
+                let session = try await backends.auth.register(username: username, email: email, password: password)
+                guard let displayName else { return session.user }
+                return try await backends.users.updateProfile(of: session.user.id, ProfileChanges(displayName: .some(displayName)))
             }
-            print("created user \(session.user.username) with id \(session.user.id)")
+            print("created user \(user.username) with id \(user.id)")
         }
     }
 }

@@ -57,6 +57,15 @@ struct EndToEndTests {
             #expect(retry.status == .ok)
             #expect(retry.json["message"]["id"].string == sentIDs[0])
             #expect(retry.json["message"]["text"].string == "message 0")
+            let carolFriend = try await server.register("carolsfriend")
+            try await server.befriend(alice, carolFriend)
+            let crossed = try await server.request(
+                .post,
+                "/api/v2/conversations/\(carolFriend.id)/messages",
+                token: alice.token,
+                json: #"{"text":"reused key","clientMessageId":"c-0"}"#
+            )
+            expectError(crossed, .conflict)
 
             var pagedIDs: [String] = []
             var cursor: String?
@@ -131,7 +140,11 @@ struct EndToEndTests {
                 try await server.request(.post, "/api/v2/friends/requests", token: alice.token, json: #"{"userId":"\#(bob.id)"}"#),
                 .forbidden
             )
-            #expect(try await server.request(.get, "/api/v2/friends", token: alice.token).json["friends"].array.isEmpty)
+            #expect(
+                try await server.request(.get, "/api/v2/friends", token: alice.token).json["friends"].array.map { $0["userId"].string } == [
+                    carolFriend.id
+                ]
+            )
             let blocks = try await server.request(.get, "/api/v2/blocks", token: bob.token)
             #expect(blocks.json["blocks"].array.map { $0["userId"].string } == [alice.id])
             #expect(try await server.request(.delete, "/api/v2/blocks/\(alice.id)", token: bob.token).status == .noContent)

@@ -14,8 +14,8 @@ struct AuthController {
             return JSONResponse.make(AuthSessionDTO(session), status: .created)
         }
         routes.on(.post, "login") { request, context in
-            let body = try await deps.decode(LoginDTO.self, from: request)
             try deps.authLimiter.check("login:\(context.clientAddress)")
+            let body = try await deps.decode(LoginDTO.self, from: request)
             try deps.authLimiter.check("login-user:\(body.login.lowercased().prefix(256))")
             return JSONResponse.make(AuthSessionDTO(try await deps.auth.login(login: body.login, password: body.password)))
         }
@@ -24,7 +24,8 @@ struct AuthController {
             let body = try await deps.decode(RefreshTokenDTO.self, from: request)
             return JSONResponse.make(AuthSessionDTO(try await deps.auth.refresh(refreshToken: body.refreshToken)))
         }
-        routes.on(.post, "logout") { request, _ in
+        routes.on(.post, "logout") { request, context in
+            try deps.authLimiter.check("logout:\(context.clientAddress)")
             let body = try await deps.decode(RefreshTokenDTO.self, from: request)
             try await deps.auth.logout(refreshToken: body.refreshToken)
             return JSONResponse.noContent()

@@ -19,7 +19,7 @@ struct UserController {
         }
         routes.on(.get, "users") { request, context in
             let me = try context.requireUserID()
-            guard let query = request.uri.queryParameters.get("q") else { throw ChatError.validation("q is required", field: "q") }
+            guard let query = request.uri.queryParameters.get("q") else { throw ChatError.invalidRequest("q is required", field: "q") }
             let cursor = try request.uri.queryParameters.get("cursor").map { try Cursor.userSearchCursor($0) }
             let limit = try deps.pageSize(request)
             let results = try await deps.users.search(caller: me, query: query, after: cursor, limit: limit)

@@ -17,7 +17,7 @@ public struct ChatRequestContext: RequestContext {
         self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
-    /// Uploads stream with their own limits; JSON bodies are collected by `decodeJSON` with the configured limit.
+    /// Hummingbird's own decoding limit; ChatBlizz collects JSON bodies with `JSONBody.decode` and the configured limit.
     public var maxUploadSize: Int { 64 * 1024 }
 
     /// The caller's user id. Throws `unauthenticated` if the route was reached without the middleware.

@@ -15,7 +15,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if chatError.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            return APIErrorBody(chatError).response(status: chatError.httpStatus)
+            var response = APIErrorBody(chatError).response(status: chatError.httpStatus)
+            switch chatError.code {
+            case .rateLimited: response.headers[.retryAfter] = "60"
+            case .unauthenticated: response.headers[.wwwAuthenticate] = "Bearer"
+            default: break
+            }
+            return response
         }
     }
 

@@ -56,6 +56,9 @@ public struct MessagingService: Sendable {
             createdAt: createdAt
         )
         let outcome = try await pipeline.submit(draft)
+        guard outcome.message.conversationID == draft.conversationID else {
+            throw ChatError.conflict("clientMessageId was already used for a message to someone else", field: "clientMessageId")
+        }
         if outcome.created { try await events.publish(.messageCreated(outcome.message)) }
         return outcome
     }
@@ -135,7 +138,7 @@ public struct MessagingService: Sendable {
 
     /// Throws unless `sender` may write to `recipient`.
     public func checkCanMessage(_ sender: UserID, _ recipient: UserID) async throws {
-        guard sender != recipient else { throw ChatError.validation("you cannot message yourself", field: "to") }
+        guard sender != recipient else { throw ChatError.validation("you cannot message yourself") }
         guard try await users.user(id: recipient) != nil else { throw ChatError.notFound("user not found") }
         guard try await friendships.canMessage(sender, recipient) else {
             throw ChatError.forbidden("you can only message friends who have not blocked you")
