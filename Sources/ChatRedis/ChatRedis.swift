@@ -1,0 +1,1 @@
+// ChatRedis: see docs/architecture.md
