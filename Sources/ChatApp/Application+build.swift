@@ -3,8 +3,10 @@ import ChatCore
 import ChatStoreSQL
 import Foundation
 import Hummingbird
+import HummingbirdSocketIO
 import Logging
 import ServiceLifecycle
+import SocketIO
 
 /// The backends and services one ChatBlizz process runs on, chosen from configuration in this one place.
 public struct ChatBackends: Sendable {
@@ -13,6 +15,8 @@ public struct ChatBackends: Sendable {
     public let friends: FriendshipService
     public let messaging: MessagingService
     public let auth: AuthService
+    public let sync: SyncService
+    public let presence: any PresenceStore
     public let events: any EventBus
     public let verifier: any IdentityVerifier
 
@@ -65,12 +69,15 @@ public struct ChatBackends: Sendable {
             refreshTokenLifetime: configuration.refreshTokenLifetime
         )
         let verifier = try await JWTIdentityVerifier(configuration: tokenConfiguration)
+        let sync = SyncService(messages: database.messages, friendships: database.friendships)
         return ChatBackends(
             database: database,
             users: users,
             friends: friends,
             messaging: messaging,
             auth: auth,
+            sync: sync,
+            presence: MemoryPresenceStore(),
             events: events,
             verifier: verifier
         )
@@ -84,11 +91,32 @@ public func buildApplication(
     routes registry: RouteRegistry = RouteRegistry()
 ) async throws -> some ApplicationProtocol {
     let backends = try await ChatBackends.make(configuration, logger: logger)
+    let socketIO = makeSocketIOServer(configuration, logger: logger)
+    let realtime = ChatRealtime(
+        namespace: socketIO.mainNamespace,
+        sessions: SocketSessions(eventsPerSecond: configuration.socketEventsPerSecond, burst: configuration.socketEventsPerSecond * 2),
+        verifier: backends.verifier,
+        users: backends.users,
+        friends: backends.friends,
+        messaging: backends.messaging,
+        sync: backends.sync,
+        presence: backends.presence,
+        nodeID: configuration.nodeID,
+        limits: .init(maxSocketsPerUser: configuration.maxSocketsPerUser, syncPageSize: 200),
+        logger: logger
+    )
+    realtime.install()
     let router = buildRouter(configuration, backends: backends, registry: registry)
+    router.addSocketIO(socketIO, logger: logger)
     var app = Application(
         router: router,
+        server: socketIO.httpServerBuilder(logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
-        services: [backends.database],
+        services: [
+            backends.database,
+            SocketIOService(server: socketIO),
+            RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, logger: logger),
+        ],
         logger: logger
     )
     if configuration.migrateOnStart {
@@ -124,4 +152,21 @@ func buildRouter(_ configuration: AppConfiguration, backends: ChatBackends, regi
     FriendController(dependencies: dependencies).register(on: authenticated)
     MessageController(dependencies: dependencies).register(on: authenticated)
     return router
+}
+
+/// The Socket.IO server at `/socket.io/` with the configured heartbeat, connection-state recovery and CORS.
+func makeSocketIOServer(_ configuration: AppConfiguration, logger: Logger) -> SocketIOServer {
+    var engine = EngineIOConfiguration(path: "/socket.io/")
+    engine.pingInterval = configuration.pingInterval
+    engine.pingTimeout = configuration.pingTimeout
+    engine.corsOrigin = configuration.corsOrigin
+    let recovery: SocketIOConfiguration.ConnectionStateRecovery? =
+        configuration.recoveryWindow > .zero
+        ? .init(maxDisconnectionDuration: configuration.recoveryWindow, skipMiddlewares: false) : nil
+    return SocketIOServer(
+        configuration: SocketIOConfiguration(engine: engine, connectTimeout: .seconds(20), connectionStateRecovery: recovery),
+        onHandlerError: { error, socket, event in
+            logger.error("socket handler failed", metadata: ["sio.sid": "\(socket.id)", "sio.event": "\(event)", "error": "\(error)"])
+        }
+    )
 }

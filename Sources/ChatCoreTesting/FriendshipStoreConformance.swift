@@ -89,5 +89,20 @@ public enum FriendshipStoreConformance {
             #expect(try await !store.deleteBlock(blocker: a, blocked: b))
             #expect(try await !store.isBlocked(between: a, and: b))
         },
+        ConformanceCase("friendships: change feed in (updatedAt, pairKey) order") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            try await store.insert(row(a, b, .pending, at: 100))
+            try await store.insert(row(c, a, .accepted, at: 50))
+            try await store.insert(row(c, d, .accepted, at: 70))
+            #expect(try await store.changes(for: a, after: nil, limit: 10).map { $0.peer(of: a) } == [c, b])
+            let first = try await store.changes(for: a, after: nil, limit: 1)
+            #expect(try await store.changes(for: a, after: first.last?.changeCursor, limit: 10).map { $0.peer(of: a) } == [b])
+            var accepted = row(a, b, .accepted, at: 200, version: 2)
+            accepted.createdAt = Timestamp(milliseconds: 100)
+            #expect(try await store.update(accepted, expectedVersion: 1))
+            let seen = ChangeCursor(updatedAt: Timestamp(milliseconds: 100), id: "~")
+            #expect(try await store.changes(for: a, after: seen, limit: 10) == [accepted])
+            #expect(try await store.changes(for: d, after: nil, limit: 10).map { $0.peer(of: d) } == [c])
+        },
     ]
 }

@@ -125,5 +125,27 @@ public enum MessageStoreConformance {
             #expect(try await store.conversations(of: a, after: cursor, limit: 1).map(\.peerID) == [b])
             #expect(try await store.conversations(of: UserID("nobody"), after: nil, limit: 10).isEmpty)
         },
+        ConformanceCase("messages: change feed in (updatedAt, id) order, edits and receipts move messages") { (fixture: StoreFixture) async throws in
+            let store = fixture.messages
+            let m = (0..<5).map { n in
+                Fixtures.message(id(n), from: n.isMultiple(of: 2) ? a : b, to: n.isMultiple(of: 2) ? b : a, at: 1000 + Int64(n))
+            }
+            _ = try await store.append(m + [Fixtures.message(id(9), from: b, to: c, at: 1002)])
+            #expect(try await store.changes(for: a, after: nil, limit: 10).map(\.id) == m.map(\.id))
+            #expect(try await store.changes(for: c, after: nil, limit: 10).map(\.id.rawValue) == [id(9)])
+            let firstTwo = try await store.changes(for: a, after: nil, limit: 2)
+            #expect(firstTwo.map(\.id) == [m[0].id, m[1].id])
+            let rest = try await store.changes(for: a, after: firstTwo.last?.changeCursor, limit: 10)
+            #expect(rest.map(\.id) == [m[2].id, m[3].id, m[4].id])
+            let seen = rest.last?.changeCursor
+            #expect(try await store.changes(for: a, after: seen, limit: 10).isEmpty)
+            _ = try await store.edit(id: m[1].id, body: "edited", at: Timestamp(milliseconds: 2000))
+            _ = try await store.markRead(in: ConversationID(a, b), reader: b, upTo: m[0].cursor, at: Timestamp(milliseconds: 2001))
+            _ = try await store.delete(id: m[3].id, at: Timestamp(milliseconds: 2002))
+            let changed = try await store.changes(for: a, after: seen, limit: 10)
+            #expect(changed.map(\.id) == [m[1].id, m[0].id, m[3].id])
+            #expect(changed.map(\.updatedAt.milliseconds) == [2000, 2001, 2002])
+            #expect(changed[0].body == "edited" && changed[1].readAt != nil && changed[2].deletedAt != nil)
+        },
     ]
 }

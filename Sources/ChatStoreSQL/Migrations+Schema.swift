@@ -1,6 +1,8 @@
 /// Every migration, in order. Append new ones; never edit an applied one.
 enum SQLMigrations {
-    static let all: [any SQLMigration] = [CreateUsers(), CreateRefreshTokens(), CreateFriendships(), CreateMessages(), CreateFiles()]
+    static let all: [any SQLMigration] = [
+        CreateUsers(), CreateRefreshTokens(), CreateFriendships(), CreateMessages(), CreateFiles(), AddChangeFeed(),
+    ]
 }
 
 struct CreateUsers: SQLMigration {

@@ -66,6 +66,21 @@ public struct SQLFriendshipStore: FriendshipStore {
         return try await page(filter, after: cursor, limit: limit)
     }
 
+    public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Friendship] {
+        let limit = Int64(max(limit, 0))
+        let bound = cursor ?? ChangeCursor(updatedAt: Timestamp(milliseconds: Int64.min), id: "")
+        func side(_ column: String) -> SQLQueryString {
+            """
+            SELECT * FROM (SELECT pair_key, \(unsafeRaw: Columns.friendship) FROM friends WHERE \(ident: column) = \(bind: user.rawValue)
+                AND (updated_at, pair_key) > (\(bind: bound.updatedAt.milliseconds), \(bind: bound.id))
+                ORDER BY updated_at, pair_key LIMIT \(bind: limit)) AS \(ident: column + "_side")
+            """
+        }
+        let statement: SQLQueryString =
+            "SELECT * FROM (" + side("user_id") + " UNION ALL " + side("friend_id") + ") AS feed ORDER BY updated_at, pair_key LIMIT \(bind: limit)"
+        return try await provider.withReader { database in try await database.raw(statement).all().map(Friendship.init(row:)) }
+    }
+
     public func friendships(of user: UserID, with others: [UserID]) async throws -> [UserID: Friendship] {
         guard !others.isEmpty else { return [:] }
         var peers: [String: UserID] = [:]

@@ -47,7 +47,7 @@ extension SQLMessageStore {
             (\(bind: draft.id.rawValue), \(bind: draft.conversationID.rawValue), \(bind: draft.senderID.rawValue),
             \(bind: draft.recipientID.rawValue), \(bind: draft.kind.rawValue), \(bind: draft.body), \(bind: draft.clientMessageID),
             \(bind: draft.createdAt.milliseconds), \(bind: draft.editedAt?.milliseconds), \(bind: draft.deletedAt?.milliseconds),
-            \(bind: draft.deliveredAt?.milliseconds), \(bind: draft.readAt?.milliseconds))
+            \(bind: draft.deliveredAt?.milliseconds), \(bind: draft.readAt?.milliseconds), \(bind: draft.updatedAt.milliseconds))
             """
         }
         let statement: SQLQueryString =

@@ -44,7 +44,7 @@ public struct SQLMessageStore: MessageStore {
         try await provider.withSession { database in
             try await database.raw(
                 """
-                UPDATE messages SET body = \(bind: body), edited_at = \(bind: time.milliseconds)
+                UPDATE messages SET body = \(bind: body), edited_at = \(bind: time.milliseconds), \(Self.touch(time))
                 WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL RETURNING \(unsafeRaw: Columns.message)
                 """
             ).first().map(Message.init(row:))
@@ -55,7 +55,7 @@ public struct SQLMessageStore: MessageStore {
         try await provider.withTransaction { database in
             let deleted = try await database.raw(
                 """
-                UPDATE messages SET body = '', deleted_at = \(bind: time.milliseconds)
+                UPDATE messages SET body = '', deleted_at = \(bind: time.milliseconds), \(Self.touch(time))
                 WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL RETURNING \(unsafeRaw: Columns.message)
                 """
             ).first()
@@ -67,7 +67,7 @@ public struct SQLMessageStore: MessageStore {
 
     public func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
         try await mark(
-            "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds))",
+            "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds)), \(Self.touch(time))",
             unset: "read_at",
             in: conversation,
             recipient: reader,
@@ -81,7 +81,13 @@ public struct SQLMessageStore: MessageStore {
         upTo: MessageCursor,
         at time: Timestamp
     ) async throws -> Int {
-        try await mark("delivered_at = \(bind: time.milliseconds)", unset: "delivered_at", in: conversation, recipient: recipient, upTo: upTo)
+        try await mark(
+            "delivered_at = \(bind: time.milliseconds), \(Self.touch(time))",
+            unset: "delivered_at",
+            in: conversation,
+            recipient: recipient,
+            upTo: upTo
+        )
     }
 
     public func unreadCounts(for user: UserID) async throws -> [UserID: Int] {
@@ -107,6 +113,27 @@ public struct SQLMessageStore: MessageStore {
             """
         let statement = "UPDATE messages SET " + assignments + " " + filter
         return try await provider.withSession { database in try await database.raw(statement).all().count }
+    }
+
+    /// `updated_at` moved forward to `time`, never back.
+    static func touch(_ time: Timestamp) -> SQLQueryString {
+        "updated_at = CASE WHEN updated_at > \(bind: time.milliseconds) THEN updated_at ELSE \(bind: time.milliseconds) END"
+    }
+
+    public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {
+        let limit = Int64(max(limit, 0))
+        let bound = cursor ?? ChangeCursor(updatedAt: Timestamp(milliseconds: Int64.min), id: "")
+        // One index range per direction (sender, receiver), merged: an OR over both columns could not use either index.
+        func side(_ column: String) -> SQLQueryString {
+            """
+            SELECT * FROM (SELECT \(unsafeRaw: Columns.message) FROM messages WHERE \(ident: column) = \(bind: user.rawValue)
+                AND (updated_at, id) > (\(bind: bound.updatedAt.milliseconds), \(bind: bound.id))
+                ORDER BY updated_at, id LIMIT \(bind: limit)) AS \(ident: column + "_side")
+            """
+        }
+        let statement: SQLQueryString =
+            "SELECT * FROM (" + side("sender_id") + " UNION ALL " + side("receiver_id") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: limit)"
+        return try await provider.withReader { database in try await database.raw(statement).all().map(Message.init(row:)) }
     }
 
     /// Unread, undeleted messages to `user` by sender, optionally only from `senders`.

@@ -44,7 +44,7 @@ extension SQLRow {
 enum Columns {
     static let user = "id, username, email, display_name, avatar_url, created_at, updated_at"
     static let message =
-        "id, conversation_id, sender_id, receiver_id, kind, body, client_message_id, created_at, edited_at, deleted_at, delivered_at, read_at"
+        "id, conversation_id, sender_id, receiver_id, kind, body, client_message_id, created_at, edited_at, deleted_at, delivered_at, read_at, updated_at"
     static let friendship = "user_id, friend_id, status, created_at, updated_at, version"
     static let refreshToken = "token_hash, user_id, family_id, created_at, expires_at, consumed_at, revoked_at"
 
@@ -82,7 +82,8 @@ extension Message {
             editedAt: try row.optionalTimestamp("edited_at"),
             deletedAt: try row.optionalTimestamp("deleted_at"),
             deliveredAt: try row.optionalTimestamp("delivered_at"),
-            readAt: try row.optionalTimestamp("read_at")
+            readAt: try row.optionalTimestamp("read_at"),
+            updatedAt: try row.timestamp("updated_at")
         )
     }
 }

@@ -34,6 +34,9 @@ private actor CountingStore: MessageStore {
         try await inner.markDelivered(in: conversation, recipient: recipient, upTo: upTo, at: time)
     }
     func unreadCounts(for user: UserID) async throws -> [UserID: Int] { try await inner.unreadCounts(for: user) }
+    func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {
+        try await inner.changes(for: user, after: cursor, limit: limit)
+    }
     func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
         try await inner.conversations(of: user, after: cursor, limit: limit)
     }

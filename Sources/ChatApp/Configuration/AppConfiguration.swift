@@ -28,6 +28,19 @@ public struct AppConfiguration: Sendable {
     public var limits = ChatLimits()
     /// `CHATBLIZZ_AUTH_RATE_LIMIT`: login/register/refresh attempts per minute per client address (default 20).
     public var authAttemptsPerMinute: Int = 20
+    /// `CHATBLIZZ_MAX_SOCKETS_PER_USER` (default 10) on one node.
+    public var maxSocketsPerUser: Int = 10
+    /// `CHATBLIZZ_SOCKET_RATE_LIMIT`: client events per second per socket (default 100; bursts of twice that).
+    public var socketEventsPerSecond: Int = 100
+    /// `CHATBLIZZ_PING_INTERVAL_MS` (default 25000) and `CHATBLIZZ_PING_TIMEOUT_MS` (default 20000).
+    public var pingInterval: Duration = .milliseconds(25_000)
+    public var pingTimeout: Duration = .milliseconds(20_000)
+    /// `CHATBLIZZ_RECOVERY_WINDOW_S`: how long a dropped socket can come back and get what it missed (default 120, 0 = off).
+    public var recoveryWindow: Duration = .seconds(120)
+    /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
+    public var corsOrigin: String?
+    /// `CHATBLIZZ_NODE_ID`: this instance's name in presence records (default: random per start).
+    public var nodeID: String = "node-" + IdentifierGenerator.randomToken(length: 10)
     /// `CHATBLIZZ_LOG_LEVEL` (default `info`).
     public var logLevel: Logger.Level = .info
     /// `CHATBLIZZ_MIGRATE_ON_START` (default true).
@@ -57,6 +70,13 @@ public struct AppConfiguration: Sendable {
         limits.defaultPageSize = try reader.int("CHATBLIZZ_PAGE_SIZE", in: 1...limits.maxPageSize) ?? min(limits.defaultPageSize, limits.maxPageSize)
         authAttemptsPerMinute = try reader.int("CHATBLIZZ_AUTH_RATE_LIMIT", in: 1...100_000) ?? authAttemptsPerMinute
         migrateOnStart = try reader.bool("CHATBLIZZ_MIGRATE_ON_START") ?? migrateOnStart
+        maxSocketsPerUser = try reader.int("CHATBLIZZ_MAX_SOCKETS_PER_USER", in: 1...10_000) ?? maxSocketsPerUser
+        socketEventsPerSecond = try reader.int("CHATBLIZZ_SOCKET_RATE_LIMIT", in: 1...100_000) ?? socketEventsPerSecond
+        if let ms = try reader.int("CHATBLIZZ_PING_INTERVAL_MS", in: 100...600_000) { pingInterval = .milliseconds(ms) }
+        if let ms = try reader.int("CHATBLIZZ_PING_TIMEOUT_MS", in: 100...600_000) { pingTimeout = .milliseconds(ms) }
+        if let seconds = try reader.int("CHATBLIZZ_RECOVERY_WINDOW_S", in: 0...86_400) { recoveryWindow = .seconds(seconds) }
+        corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
+        nodeID = try reader.string("CHATBLIZZ_NODE_ID") ?? nodeID
         if let level = try reader.string("CHATBLIZZ_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(key: "CHATBLIZZ_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")

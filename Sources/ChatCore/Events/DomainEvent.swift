@@ -1,6 +1,8 @@
 /// Something that happened in the domain that other devices should learn about in real time.
 public enum DomainEvent: Hashable, Sendable, Codable {
-    case messageCreated(Message)
+    /// A new message; `origin` is the connection it was sent from, which already has it (its ack), so the sender's
+    /// other devices get it and that one does not.
+    case messageCreated(Message, origin: String?)
     case messageUpdated(Message)
     case messageDeleted(Message)
     case messagesDelivered(conversation: ConversationID, recipient: UserID, sender: UserID, upTo: MessageCursor, at: Timestamp)
@@ -15,7 +17,7 @@ public enum DomainEvent: Hashable, Sendable, Codable {
     /// The users whose devices should receive the event.
     public var audience: [UserID] {
         switch self {
-        case .messageCreated(let message), .messageUpdated(let message), .messageDeleted(let message):
+        case .messageCreated(let message, _), .messageUpdated(let message), .messageDeleted(let message):
             return [message.senderID, message.recipientID]
         case .messagesDelivered(_, let recipient, let sender, _, _):
             return [recipient, sender]

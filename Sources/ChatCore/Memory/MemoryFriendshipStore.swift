@@ -29,6 +29,14 @@ public actor MemoryFriendshipStore: FriendshipStore {
         return page(matching, after: cursor, limit: limit)
     }
 
+    public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) -> [Friendship] {
+        rows.values
+            .filter { $0.involves(user) && cursor.map($0.changeCursor.isAfter) ?? true }
+            .sorted { $0.changeCursor < $1.changeCursor }
+            .prefix(max(limit, 0))
+            .map { $0 }
+    }
+
     public func friendships(of user: UserID, with others: [UserID]) -> [UserID: Friendship] {
         var result: [UserID: Friendship] = [:]
         for other in others { result[other] = rows[ConversationID(user, other)] }

@@ -49,6 +49,7 @@ public actor MemoryMessageStore: MessageStore {
         guard var message = byID[id], message.deletedAt == nil else { return nil }
         message.body = body
         message.editedAt = time
+        message.updatedAt = max(message.updatedAt, time)
         byID[id] = message
         return message
     }
@@ -57,6 +58,7 @@ public actor MemoryMessageStore: MessageStore {
         guard var message = byID[id] else { return nil }
         if message.deletedAt == nil {
             message.deletedAt = time
+            message.updatedAt = max(message.updatedAt, time)
             message.body = ""
             byID[id] = message
         }
@@ -68,6 +70,7 @@ public actor MemoryMessageStore: MessageStore {
             guard message.readAt == nil else { return false }
             message.readAt = time
             if message.deliveredAt == nil { message.deliveredAt = time }
+            message.updatedAt = max(message.updatedAt, time)
             return true
         }
     }
@@ -76,6 +79,7 @@ public actor MemoryMessageStore: MessageStore {
         mark(in: conversation, recipient: recipient, upTo: upTo) { message in
             guard message.deliveredAt == nil else { return false }
             message.deliveredAt = time
+            message.updatedAt = max(message.updatedAt, time)
             return true
         }
     }
@@ -86,6 +90,14 @@ public actor MemoryMessageStore: MessageStore {
             counts[message.senderID, default: 0] += 1
         }
         return counts
+    }
+
+    public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) -> [Message] {
+        byID.values
+            .filter { $0.involves(user) && cursor.map($0.changeCursor.isAfter) ?? true }
+            .sorted { $0.changeCursor < $1.changeCursor }
+            .prefix(max(limit, 0))
+            .map { $0 }
     }
 
     public func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) -> [ConversationSummary] {
@@ -121,4 +133,8 @@ public actor MemoryMessageStore: MessageStore {
         }
         return low
     }
+}
+
+extension ChangeCursor {
+    func isAfter(_ other: ChangeCursor) -> Bool { other < self }
 }

@@ -31,6 +31,8 @@ public struct Message: Hashable, Sendable, Codable {
     public var deletedAt: Timestamp?
     public var deliveredAt: Timestamp?
     public var readAt: Timestamp?
+    /// When anything about the message last changed (created, edited, deleted, delivered, read): the sync feed's order.
+    public var updatedAt: Timestamp
 
     public init(
         id: MessageID,
@@ -44,7 +46,8 @@ public struct Message: Hashable, Sendable, Codable {
         editedAt: Timestamp? = nil,
         deletedAt: Timestamp? = nil,
         deliveredAt: Timestamp? = nil,
-        readAt: Timestamp? = nil
+        readAt: Timestamp? = nil,
+        updatedAt: Timestamp? = nil
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -58,6 +61,7 @@ public struct Message: Hashable, Sendable, Codable {
         self.deletedAt = deletedAt
         self.deliveredAt = deliveredAt
         self.readAt = readAt
+        self.updatedAt = updatedAt ?? createdAt
     }
 
     /// The message's position in its conversation.
@@ -152,4 +156,30 @@ public struct ConversationCursor: Hashable, Sendable, Codable {
         self.lastMessageAt = lastMessageAt
         self.conversationID = conversationID
     }
+}
+
+/// A position in a user's change feed: changes are ordered by `(updatedAt, id)`, where the id is the message id or the
+/// friendship's pair key.
+public struct ChangeCursor: Hashable, Sendable, Codable, Comparable {
+    public var updatedAt: Timestamp
+    public var id: String
+
+    public init(updatedAt: Timestamp, id: String) {
+        self.updatedAt = updatedAt
+        self.id = id
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.updatedAt != rhs.updatedAt ? lhs.updatedAt < rhs.updatedAt : lhs.id < rhs.id
+    }
+}
+
+extension Message {
+    /// The message's position in its participants' change feeds.
+    public var changeCursor: ChangeCursor { ChangeCursor(updatedAt: updatedAt, id: id.rawValue) }
+}
+
+extension Friendship {
+    /// The friendship's position in its users' change feeds.
+    public var changeCursor: ChangeCursor { ChangeCursor(updatedAt: updatedAt, id: pairKey.rawValue) }
 }

@@ -15,6 +15,8 @@ public protocol FriendshipStore: Sendable {
         after cursor: FriendshipCursor?,
         limit: Int
     ) async throws -> [Friendship]
+    /// The user's friendship rows changed after `cursor` (all when nil), in `(updatedAt, pairKey)` order, for sync.
+    func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Friendship]
     /// The status of the user's friendship with each of `others` that has a row.
     func friendships(of user: UserID, with others: [UserID]) async throws -> [UserID: Friendship]
     /// Adds a block; returns false if it already existed.

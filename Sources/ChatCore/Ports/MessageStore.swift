@@ -27,6 +27,9 @@ public protocol MessageStore: Sendable {
     ) async throws -> Int
     /// Unread messages to the user (not deleted), by sender.
     func unreadCounts(for user: UserID) async throws -> [UserID: Int]
+    /// Messages sent by or to the user whose `updatedAt` is after `cursor` (every message when nil), in `(updatedAt, id)`
+    /// order: what a device that was away has missed. Edits, deletions and receipts set `updatedAt` to their time.
+    func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message]
     /// The user's conversations with their last message and unread count, most recent activity first.
     func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary]
 }

@@ -31,7 +31,13 @@ public struct MessagingService: Sendable {
 
     /// Sends a text message. Returns once the message is durable; `created` is false when `clientMessageID` matched an
     /// earlier send, in which case nothing is delivered again.
-    public func send(from sender: UserID, to recipient: UserID, text: String, clientMessageID: String?) async throws -> AppendOutcome {
+    public func send(
+        from sender: UserID,
+        to recipient: UserID,
+        text: String,
+        clientMessageID: String?,
+        origin: String? = nil
+    ) async throws -> AppendOutcome {
         try validateBody(text)
         if let clientMessageID {
             guard !clientMessageID.isEmpty, clientMessageID.count <= limits.maxClientMessageIDLength,
@@ -59,7 +65,7 @@ public struct MessagingService: Sendable {
         guard outcome.message.conversationID == draft.conversationID else {
             throw ChatError.conflict("clientMessageId was already used for a message to someone else", field: "clientMessageId")
         }
-        if outcome.created { try await events.publish(.messageCreated(outcome.message)) }
+        if outcome.created { try await events.publish(.messageCreated(outcome.message, origin: origin)) }
         return outcome
     }
 

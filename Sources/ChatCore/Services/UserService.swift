@@ -95,6 +95,11 @@ public struct UserService: Sendable {
         return user
     }
 
+    /// The user, or nil when there is none.
+    public func userIfExists(_ id: UserID) async throws -> User? {
+        try await users.user(id: id)
+    }
+
     public func updateProfile(of id: UserID, _ changes: ProfileChanges) async throws -> User {
         var user = try await user(id)
         if let username = changes.username {

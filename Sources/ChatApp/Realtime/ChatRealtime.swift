@@ -1,0 +1,163 @@
+import ChatCore
+import Logging
+import SocketIO
+
+/// The chat's Socket.IO namespace: authenticates connections with the same `IdentityVerifier` as the HTTP API, puts
+/// each socket in its user's room, answers client events with acks, and tracks presence.
+struct ChatRealtime: Sendable {
+    struct Limits: Sendable {
+        var maxSocketsPerUser: Int
+        var syncPageSize: Int
+    }
+
+    let namespace: SocketIONamespace
+    let sessions: SocketSessions
+    let verifier: any IdentityVerifier
+    let users: UserService
+    let friends: FriendshipService
+    let messaging: MessagingService
+    let sync: SyncService
+    let presence: any PresenceStore
+    let nodeID: String
+    let limits: Limits
+    let logger: Logger
+
+    static func room(_ user: UserID) -> String { "user:\(user.rawValue)" }
+
+    /// Installs the middleware and handlers on the namespace.
+    func install() {
+        let realtime = self
+        namespace.use { socket in try await realtime.authenticate(socket) }
+        namespace.onConnect { socket in await realtime.connected(socket) }
+        namespace.onDisconnect { socket, reason in await realtime.disconnected(socket, reason: reason) }
+        for (event, handler) in eventHandlers {
+            namespace.on(event) { socket, arguments, ack in
+                guard let user = realtime.sessions.user(of: socket.id) else {
+                    ack.reply([RealtimePayload.failure(.unauthenticated("not connected"))])
+                    return
+                }
+                guard realtime.sessions.allowEvent(socket.id) else {
+                    ack.reply([RealtimePayload.failure(ChatError(.rateLimited, "too many events; slow down"))])
+                    return
+                }
+                let reply: JSONValue
+                do {
+                    reply = try await handler(realtime)(RealtimeRequest(socket: socket, user: user, arguments: arguments))
+                } catch let error as ChatError {
+                    reply = RealtimePayload.failure(error)
+                } catch {
+                    realtime.logger.error("socket event failed", metadata: ["sio.event": "\(event)", "error": "\(error)"])
+                    reply = RealtimePayload.failure(ChatError(.internalError, "internal error"))
+                }
+                ack.reply([reply])
+            }
+        }
+    }
+
+    /// CONNECT middleware: `auth.token` must verify, the user must exist, and the user must have a free socket slot.
+    private func authenticate(_ socket: SocketIOSocket) async throws {
+        guard let token = socket.handshake.auth["token"]?.stringValue, !token.isEmpty, token.utf8.count <= 16 * 1024 else {
+            throw SocketIOConnectError("Authentication error")
+        }
+        let identity: VerifiedIdentity
+        do {
+            identity = try await verifier.verify(bearerToken: token)
+            guard try await users.userIfExists(identity.userID) != nil else { throw ChatError.unauthenticated("unknown user") }
+        } catch let error as ChatError where error.code == .unavailable {
+            throw SocketIOConnectError("Authentication error", data: ["code": "unavailable"])
+        } catch {
+            throw SocketIOConnectError("Authentication error")
+        }
+        guard sessions.register(socket.id, user: identity.userID, limit: limits.maxSocketsPerUser) else {
+            throw SocketIOConnectError("Too many connections", data: ["code": "too_many_connections"])
+        }
+    }
+
+    private func connected(_ socket: SocketIOSocket) async {
+        guard let user = sessions.user(of: socket.id) else {
+            socket.disconnect()
+            return
+        }
+        await socket.join(Self.room(user))
+        do {
+            if try await presence.socketConnected(user, node: nodeID, at: .now()) {
+                await announce(Presence(userID: user, online: true, lastSeen: nil))
+            }
+            try await sendFriendsPresence(to: socket, of: user)
+        } catch {
+            logger.warning("presence update failed", metadata: ["chat.user.id": "\(user)", "error": "\(error)"])
+        }
+    }
+
+    private func disconnected(_ socket: SocketIOSocket, reason: String) async {
+        guard let user = sessions.user(of: socket.id) else { return }
+        sessions.remove(socket.id)
+        do {
+            let now = Timestamp.now()
+            if try await presence.socketDisconnected(user, node: nodeID, at: now) {
+                await announce(Presence(userID: user, online: false, lastSeen: now))
+            }
+        } catch {
+            logger.warning("presence update failed", metadata: ["chat.user.id": "\(user)", "error": "\(error)"])
+        }
+    }
+
+    /// Tells the user's friends (on every node) that the user's presence changed.
+    func announce(_ change: Presence) async {
+        do {
+            let friends = try await friendIDs(of: change.userID)
+            guard !friends.isEmpty else { return }
+            await namespace.to(friends.map(Self.room)).emit("presence", arguments: [RealtimePayload.presence(change)])
+        } catch {
+            logger.warning("presence broadcast failed", metadata: ["chat.user.id": "\(change.userID)", "error": "\(error)"])
+        }
+    }
+
+    /// On connect, the new socket learns which friends are online.
+    private func sendFriendsPresence(to socket: SocketIOSocket, of user: UserID) async throws {
+        let friends = try await friendIDs(of: user)
+        guard !friends.isEmpty else { return }
+        for state in try await presence.presence(of: friends) where state.online {
+            _ = socket.emit("presence", arguments: [RealtimePayload.presence(state)])
+        }
+    }
+
+    private func friendIDs(of user: UserID) async throws -> [UserID] {
+        try await friends.friends(of: user, after: nil, limit: 1000).map { $0.peer(of: user) }
+    }
+}
+
+/// What an event handler gets: the socket, its verified user, and the event's arguments.
+struct RealtimeRequest {
+    let socket: SocketIOSocket
+    let user: UserID
+    let arguments: [JSONValue]
+
+    /// The first argument as an object, or a 400-style error.
+    func payload() throws -> JSONObject {
+        guard let object = arguments.first?.objectValue else { throw ChatError.invalidRequest("the event payload must be an object") }
+        return object
+    }
+}
+
+extension JSONObject {
+    func string(_ key: String, required: Bool = true, maxBytes: Int = 64 * 1024) throws -> String? {
+        switch self[key] {
+        case .string(let value)?:
+            guard value.utf8.count <= maxBytes else { throw ChatError(.payloadTooLarge, "'\(key)' is too long", field: key) }
+            return value
+        case nil, .null?:
+            if required { throw ChatError.invalidRequest("missing field '\(key)'", field: key) }
+            return nil
+        default:
+            throw ChatError.invalidRequest("field '\(key)' must be a string", field: key)
+        }
+    }
+
+    func requiredString(_ key: String, maxBytes: Int = 64 * 1024) throws -> String {
+        guard let value = try string(key, required: true, maxBytes: maxBytes) else {
+            throw ChatError.invalidRequest("missing field '\(key)'", field: key)
+        }
+        return value
+    }
+}

@@ -1,0 +1,62 @@
+import ChatCore
+import Logging
+import ServiceLifecycle
+import SocketIO
+
+/// Delivers domain events from the `EventBus` to this node's sockets. Every node runs one; each emits only to its own
+/// sockets (`local`), so an event published once reaches every device exactly once however many nodes there are.
+struct RealtimeFanout: Service {
+    let bus: any EventBus
+    let namespace: SocketIONamespace
+    let logger: Logger
+
+    func run() async throws {
+        let events = await bus.subscribe()
+        await cancelWhenGracefulShutdown {
+            for await event in events { await deliver(event) }
+        }
+    }
+
+    func deliver(_ event: DomainEvent) async {
+        let local = namespace.local
+        func room(_ user: UserID) -> String { ChatRealtime.room(user) }
+        switch event {
+        case .messageCreated(let message, let origin):
+            let payload = RealtimePayload.message(message)
+            await local.to(room(message.recipientID)).emit("receive_message", arguments: [payload])
+            await local.to(room(message.recipientID)).emit("receive_notification", arguments: [RealtimePayload.notification(message)])
+            var echo = local.to(room(message.senderID))
+            if let origin { echo = echo.except(origin) }
+            await echo.emit("receive_message", arguments: [payload])
+        case .messageUpdated(let message):
+            await local.to([room(message.senderID), room(message.recipientID)]).emit("message_updated", arguments: [RealtimePayload.message(message)])
+        case .messageDeleted(let message):
+            await local.to([room(message.senderID), room(message.recipientID)]).emit("message_deleted", arguments: [RealtimePayload.message(message)])
+        case .messagesDelivered(let conversation, let recipient, let sender, let upTo, let time):
+            let payload = RealtimePayload.receipt(conversation: conversation, by: recipient, upTo: upTo, at: time)
+            await local.to([room(sender), room(recipient)]).emit("message_delivered", arguments: [payload])
+        case .messagesRead(let conversation, let reader, let sender, let upTo, let time):
+            let payload = RealtimePayload.receipt(conversation: conversation, by: reader, upTo: upTo, at: time)
+            await local.to([room(sender), room(reader)]).emit("message_read", arguments: [payload])
+        case .friendRequest(let friendship):
+            await emitFriendship("friend_request", friendship)
+        case .friendRequestAccepted(let friendship):
+            await emitFriendship("friend_request_accepted", friendship)
+        case .friendRequestRejected(let friendship):
+            await emitFriendship("friend_request_rejected", friendship)
+        case .friendRequestCancelled(let friendship):
+            await emitFriendship("friend_request_cancelled", friendship)
+        case .friendRemoved(let friendship):
+            await emitFriendship("friend_removed", friendship)
+        case .userUpdated:
+            break
+        }
+    }
+
+    /// Each side gets the friendship as seen from itself.
+    private func emitFriendship(_ name: String, _ friendship: Friendship) async {
+        for user in [friendship.requester, friendship.addressee] {
+            await namespace.local.to(ChatRealtime.room(user)).emit(name, arguments: [RealtimePayload.friendship(friendship, for: user)])
+        }
+    }
+}
