@@ -1,1 +1,157 @@
 import NIOCore
+
+/// A JSON value as carried by Socket.IO packets, extended with raw binary attachments.
+///
+/// Socket.IO payloads are JSON documents in which binary buffers may appear anywhere; on the wire they
+/// travel as attachments referenced by placeholders. `JSONValue` keeps them in place as ``binary(_:)``
+/// so handlers see the original structure.
+public enum JSONValue: Sendable, Hashable {
+    /// `null`.
+    case null
+    /// `true` or `false`.
+    case bool(Bool)
+    /// A JSON number. Integers are exact up to 2^53.
+    case number(Double)
+    /// A JSON string.
+    case string(String)
+    /// A JSON array.
+    case array([JSONValue])
+    /// A JSON object; member order is preserved.
+    case object(JSONObject)
+    /// A binary buffer, sent as a Socket.IO attachment.
+    case binary(ByteBuffer)
+}
+
+extension JSONValue {
+    /// The string, when this value is a string.
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    /// The number, when this value is a number.
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The number as an `Int`, when this value is an integral number in range.
+    public var intValue: Int? {
+        guard case .number(let value) = self, let exact = Int(exactly: value) else { return nil }
+        return exact
+    }
+
+    /// The boolean, when this value is a boolean.
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements, when this value is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The members, when this value is an object.
+    public var objectValue: JSONObject? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// The buffer, when this value is binary.
+    public var binaryValue: ByteBuffer? {
+        if case .binary(let value) = self { return value }
+        return nil
+    }
+
+    /// Member lookup for objects; `nil` for other values or missing keys.
+    public subscript(key: String) -> JSONValue? {
+        self.objectValue?[key]
+    }
+
+    /// Whether any binary buffer occurs in this value.
+    public var containsBinary: Bool {
+        switch self {
+        case .binary: return true
+        case .array(let elements): return elements.contains { $0.containsBinary }
+        case .object(let object): return object.values.contains { $0.containsBinary }
+        default: return false
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByStringLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    /// Creates `null`.
+    public init(nilLiteral: ()) { self = .null }
+    /// Creates a boolean.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates a number.
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// Creates a number.
+    public init(floatLiteral value: Double) { self = .number(value) }
+    /// Creates a string.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates an array.
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// Creates an object, keeping the literal's member order.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var object = JSONObject()
+        for (key, value) in elements { object[key] = value }
+        self = .object(object)
+    }
+}
+
+/// An ordered JSON object. Member order is kept so that encoded packets are stable and predictable.
+public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    /// The member names, in order.
+    public private(set) var keys: [String]
+    /// The member values, parallel to ``keys``.
+    public private(set) var values: [JSONValue]
+
+    /// Creates an empty object.
+    public init() {
+        self.keys = []
+        self.values = []
+    }
+
+    /// Creates an object from a literal, keeping member order.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self.init()
+        for (key, value) in elements { self[key] = value }
+    }
+
+    /// The number of members.
+    public var count: Int { self.keys.count }
+
+    /// Whether the object has no members.
+    public var isEmpty: Bool { self.keys.isEmpty }
+
+    /// Reads, replaces, appends (new key) or removes (`nil`) a member.
+    public subscript(key: String) -> JSONValue? {
+        get {
+            guard let index = self.keys.firstIndex(of: key) else { return nil }
+            return self.values[index]
+        }
+        set {
+            if let index = self.keys.firstIndex(of: key) {
+                if let newValue {
+                    self.values[index] = newValue
+                } else {
+                    self.keys.remove(at: index)
+                    self.values.remove(at: index)
+                }
+            } else if let newValue {
+                self.keys.append(key)
+                self.values.append(newValue)
+            }
+        }
+    }
+
+    /// The members as (key, value) pairs, in order.
+    public var members: [(key: String, value: JSONValue)] {
+        Array(zip(self.keys, self.values)).map { (key: $0.0, value: $0.1) }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Synchronization
+
+/// The Socket.IO side of one Engine.IO connection: decodes packets, enforces the namespace rules and runs handlers in
+/// order on the connection's task.
+final class SocketIOClientConnection: EngineIOConnectionDelegate {
+    enum Inbound: Sendable {
+        case packet(SocketIOPacket)
+        case closed(String)
+    }
+
+    struct State {
+        var decoder: SocketIOPacketDecoder
+        var sockets: [String: SocketIOSocket] = [:]
+        /// Packets queued for the handlers; bounded so a flooding client cannot grow memory without limit.
+        var backlog = 0
+    }
+
+    let server: SocketIOServer
+    let state: Mutex<State>
+    let inbound: AsyncStream<Inbound>
+    let inboundContinuation: AsyncStream<Inbound>.Continuation
+
+    init(server: SocketIOServer) {
+        self.server = server
+        self.state = Mutex(State(decoder: SocketIOPacketDecoder(maxAttachments: server.configuration.maxAttachments)))
+        (self.inbound, self.inboundContinuation) = AsyncStream.makeStream()
+    }
+
+    func connection(_ connection: EngineIOConnection, received message: EngineIOData) {
+        enum Step {
+            case none
+            case close(EngineIOCloseReason)
+            case ack(SocketIOSocket, Int, [JSONValue])
+            case enqueue(SocketIOPacket)
+        }
+        let step = self.state.withLock { state -> Step in
+            let packet: SocketIOPacket
+            do {
+                guard let decoded = try state.decoder.decode(message) else { return .none }
+                packet = decoded
+            } catch {
+                return .close(.parseError)
+            }
+            if packet.type == .ack {
+                // Acks bypass the handler queue so a handler may await an ack from its own client.
+                guard let socket = state.sockets[packet.namespace] else { return .close(.parseError) }
+                guard let ackID = packet.ackID else { return .none }
+                return .ack(socket, ackID, packet.data?.arrayValue ?? [])
+            }
+            state.backlog += 1
+            guard state.backlog <= self.server.configuration.engine.maxOutboundPackets else { return .close(.transportError) }
+            return .enqueue(packet)
+        }
+        switch step {
+        case .none: break
+        case .close(let reason): connection.close(reason: reason)
+        case .ack(let socket, let id, let arguments): socket.receiveAck(id, arguments: arguments)
+        case .enqueue(let packet): self.inboundContinuation.yield(.packet(packet))
+        }
+    }
+
+    func connection(_ connection: EngineIOConnection, closedWith reason: EngineIOCloseReason) {
+        self.inboundContinuation.yield(.closed(reason.description))
+        self.inboundContinuation.finish()
+    }
+
+    func run(_ connection: EngineIOConnection) async {
+        await withTaskGroup(of: Void.self) { group in
+            let connectTimeout = self.server.configuration.connectTimeout
+            group.addTask {
+                try? await Task.sleep(for: connectTimeout)
+                if !Task.isCancelled, self.state.withLock({ $0.sockets.isEmpty }) {
+                    connection.close(reason: .forcedClose)
+                }
+            }
+            for await item in self.inbound {
+                switch item {
+                case .packet(let packet):
+                    self.state.withLock { $0.backlog -= 1 }
+                    await self.handle(packet, connection: connection)
+                case .closed(let reason):
+                    let sockets = self.state.withLock { state in
+                        defer { state.sockets = [:] }
+                        return Array(state.sockets.values)
+                    }
+                    for socket in sockets { await socket.handleDisconnect(reason: reason) }
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// The server disconnected a socket from its namespace (`socket.disconnect()`).
+    func serverDisconnected(_ socket: SocketIOSocket) {
+        self.state.withLock { state in
+            if state.sockets[socket.namespace.name] === socket { state.sockets[socket.namespace.name] = nil }
+        }
+        self.server.runDetachedDisconnect(socket, reason: "server namespace disconnect")
+    }
+
+    private func handle(_ packet: SocketIOPacket, connection: EngineIOConnection) async {
+        let socket = self.state.withLock { $0.sockets[packet.namespace] }
+        switch packet.type {
+        case .connect:
+            guard socket == nil else { return connection.close(reason: .parseError) }
+            await self.connect(packet, connection: connection)
+        case .event, .binaryEvent:
+            guard let socket else { return connection.close(reason: .parseError) }
+            await self.dispatch(packet, to: socket)
+        case .disconnect:
+            guard let socket else { return connection.close(reason: .parseError) }
+            self.state.withLock { $0.sockets[packet.namespace] = nil }
+            await socket.handleDisconnect(reason: "client namespace disconnect")
+        case .connectError, .ack, .binaryAck:
+            connection.close(reason: .parseError)
+        }
+    }
+
+    private func connect(_ packet: SocketIOPacket, connection: EngineIOConnection) async {
+        let auth = packet.data ?? .object([:])
+        guard let namespace = await self.server.resolveNamespace(packet.namespace, auth: auth) else {
+            let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])
+            return connection.send(error.encode().engineIOPackets)
+        }
+        let handshake = SocketIOHandshake(
+            headers: connection.handshake.headers,
+            query: connection.handshake.query,
+            auth: auth,
+            address: connection.handshake.address,
+            secure: connection.handshake.secure,
+            url: connection.handshake.url,
+            issued: Int64(Date().timeIntervalSince1970 * 1000)
+        )
+        let handlers = namespace.handlers.value.withLock { $0 }
+        var restored: (SocketIORecoveryStore.Session, [SocketIOPacket])?
+        if let recovery = namespace.recovery, let pid = auth["pid"]?.stringValue, let offset = auth["offset"]?.stringValue {
+            restored = recovery.store.withLock { $0.restore(pid: pid, offset: offset, now: .now) }
+        }
+        let socket = SocketIOSocket(
+            id: restored?.0.sid ?? SocketIOIdentifier.generate(),
+            namespace: namespace,
+            handshake: handshake,
+            engine: connection,
+            recovered: restored != nil,
+            pid: namespace.recovery == nil ? nil : (restored?.0.pid ?? SocketIOIdentifier.generate())
+        )
+        if let session = restored?.0 {
+            socket.data = session.data
+        }
+        let skipMiddlewares = restored != nil && namespace.recoveryConfiguration?.skipMiddlewares == true
+        do {
+            for middleware in handlers.middlewares where !skipMiddlewares { try await middleware(socket) }
+        } catch {
+            let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
+            let packet = SocketIOPacket(type: .connectError, namespace: namespace.name, data: refusal.payload)
+            return connection.send(packet.encode().engineIOPackets)
+        }
+        guard !connection.isClosed else { return }
+        namespace.sockets.withLock { $0[socket.id] = socket }
+        self.state.withLock { $0.sockets[namespace.name] = socket }
+        await socket.join(restored?.0.rooms ?? [socket.id])
+        // Like the Node server, missed packets are written before the CONNECT reply.
+        for packet in restored?.1 ?? [] { socket.send(packet) }
+        var reply: JSONObject = ["sid": .string(socket.id)]
+        if let pid = socket.pid { reply["pid"] = .string(pid) }
+        connection.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: .object(reply)).encode().engineIOPackets)
+        for handler in handlers.connect {
+            do {
+                try await handler(socket)
+            } catch {
+                namespace.onHandlerError?(error, socket, "connect")
+            }
+        }
+    }
+
+    private func dispatch(_ packet: SocketIOPacket, to socket: SocketIOSocket) async {
+        guard let (name, arguments) = packet.eventNameAndArguments else { return }
+        let ack: SocketIOAck
+        if let ackID = packet.ackID {
+            let namespace = socket.namespace.name
+            ack = SocketIOAck { [weak socket] arguments in
+                socket?.send(SocketIOPacket(type: .ack, namespace: namespace, ackID: ackID, data: .array(arguments)))
+            }
+        } else {
+            ack = SocketIOAck(send: nil)
+        }
+        let shared = socket.namespace.handlers.value.withLock { ($0.events[name] ?? [], $0.any) }
+        let specific = shared.0 + socket.eventHandlers(for: name)
+        do {
+            if specific.isEmpty {
+                for handler in shared.1 { try await handler(socket, [.string(name)] + arguments, ack) }
+            } else {
+                for handler in specific { try await handler(socket, arguments, ack) }
+            }
+        } catch {
+            socket.namespace.onHandlerError?(error, socket, name)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Synchronization
+
+/// Handles an event: the socket, the arguments after the event name, and the ack to call if the client asked for one.
+public typealias SocketIOEventHandler = @Sendable (SocketIOSocket, [JSONValue], SocketIOAck) async throws -> Void
+/// Runs before a socket joins a namespace; throw ``SocketIOConnectError`` (or any error) to refuse it.
+public typealias SocketIOMiddleware = @Sendable (SocketIOSocket) async throws -> Void
+/// Runs once a socket has joined a namespace.
+public typealias SocketIOConnectHandler = @Sendable (SocketIOSocket) async throws -> Void
+/// Runs once a socket has left a namespace, with the reason (e.g. `"transport close"`).
+public typealias SocketIODisconnectHandler = @Sendable (SocketIOSocket, String) async -> Void
+
+/// Holds a namespace's recovery store (a `Mutex` cannot be optional-bound directly).
+final class SocketIORecoveryBox: Sendable {
+    let store: Mutex<SocketIORecoveryStore>
+    init(_ store: SocketIORecoveryStore) { self.store = Mutex(store) }
+}
+
+/// The handlers of a namespace; shared by every namespace a dynamic matcher creates.
+final class SocketIONamespaceHandlers: Sendable {
+    struct Handlers {
+        var middlewares: [SocketIOMiddleware] = []
+        var connect: [SocketIOConnectHandler] = []
+        var disconnect: [SocketIODisconnectHandler] = []
+        var events: [String: [SocketIOEventHandler]] = [:]
+        var any: [SocketIOEventHandler] = []
+        var serverSide: [String: [@Sendable ([JSONValue]) async -> Void]] = [:]
+    }
+
+    let value = Mutex(Handlers())
+}
+
+/// A Socket.IO namespace: its handlers, its connected sockets and its adapter.
+public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
+    /// The namespace name, e.g. `/` or `/admin`.
+    public let name: String
+    let handlers: SocketIONamespaceHandlers
+    let sockets = Mutex<[String: SocketIOSocket]>([:])
+    let adapterBox = Mutex<(any SocketIOAdapter)?>(nil)
+    let onHandlerError: (@Sendable (any Error, SocketIOSocket, String) -> Void)?
+    /// Connection-state recovery, when enabled.
+    let recovery: SocketIORecoveryBox?
+    let recoveryConfiguration: SocketIOConfiguration.ConnectionStateRecovery?
+
+    init(
+        name: String,
+        handlers: SocketIONamespaceHandlers,
+        onHandlerError: (@Sendable (any Error, SocketIOSocket, String) -> Void)?,
+        recovery: SocketIOConfiguration.ConnectionStateRecovery? = nil,
+        makeAdapter: (SocketIONamespace) -> any SocketIOAdapter
+    ) {
+        self.name = name
+        self.handlers = handlers
+        self.onHandlerError = onHandlerError
+        self.recoveryConfiguration = recovery
+        self.recovery = recovery.map { SocketIORecoveryBox(SocketIORecoveryStore(maxDisconnectionDuration: $0.maxDisconnectionDuration)) }
+        let adapter = makeAdapter(self)
+        self.adapterBox.withLock { $0 = adapter }
+    }
+
+    /// The namespace's adapter.
+    public var adapter: any SocketIOAdapter {
+        // Set in init before the namespace is reachable.
+        self.adapterBox.withLock { $0 } ?? MemorySocketIOAdapter(namespace: self)
+    }
+
+    /// Adds a middleware; middlewares run in order before a socket joins.
+    public func use(_ middleware: @escaping SocketIOMiddleware) {
+        self.handlers.value.withLock { $0.middlewares.append(middleware) }
+    }
+
+    /// Adds a connection handler.
+    public func onConnect(_ handler: @escaping SocketIOConnectHandler) {
+        self.handlers.value.withLock { $0.connect.append(handler) }
+    }
+
+    /// Adds a disconnection handler.
+    public func onDisconnect(_ handler: @escaping SocketIODisconnectHandler) {
+        self.handlers.value.withLock { $0.disconnect.append(handler) }
+    }
+
+    /// Adds an event handler for every socket of this namespace.
+    public func on(_ event: String, _ handler: @escaping SocketIOEventHandler) {
+        self.handlers.value.withLock { $0.events[event, default: []].append(handler) }
+    }
+
+    /// Adds an event handler with one `Decodable` argument; an undecodable argument is reported as a handler error.
+    public func on<Payload: Decodable & Sendable>(
+        _ event: String,
+        as type: Payload.Type,
+        _ handler: @escaping @Sendable (SocketIOSocket, Payload, SocketIOAck) async throws -> Void
+    ) {
+        self.on(event) { socket, arguments, ack in
+            try await handler(socket, try arguments.decode(Payload.self, at: 0), ack)
+        }
+    }
+
+    /// Adds a handler for events that have no specific handler (the event name is the first argument).
+    public func onAny(_ handler: @escaping SocketIOEventHandler) {
+        self.handlers.value.withLock { $0.any.append(handler) }
+    }
+
+    /// Adds a handler for ``serverSideEmit(_:_:)`` from other nodes.
+    public func onServerSideEmit(_ event: String, _ handler: @escaping @Sendable ([JSONValue]) async -> Void) {
+        self.handlers.value.withLock { $0.serverSide[event, default: []].append(handler) }
+    }
+
+    /// The sockets connected to this namespace on this node.
+    public var localSockets: [SocketIOSocket] { self.sockets.withLock { Array($0.values) } }
+
+    /// A socket connected on this node.
+    public func socket(id: String) -> SocketIOSocket? { self.sockets.withLock { $0[id] } }
+
+    /// Starts a broadcast to a room.
+    public func to(_ room: String) -> SocketIOBroadcastOperator { SocketIOBroadcastOperator(namespace: self).to(room) }
+
+    /// Starts a broadcast to several rooms.
+    public func to(_ rooms: some Sequence<String>) -> SocketIOBroadcastOperator { SocketIOBroadcastOperator(namespace: self).to(rooms) }
+
+    /// Starts a broadcast excluding a room.
+    public func except(_ room: String) -> SocketIOBroadcastOperator { SocketIOBroadcastOperator(namespace: self).except(room) }
+
+    /// A broadcast whose packets are dropped for clients not ready to receive.
+    public var volatile: SocketIOBroadcastOperator { SocketIOBroadcastOperator(namespace: self).volatile }
+
+    /// A broadcast limited to this node.
+    public var local: SocketIOBroadcastOperator { SocketIOBroadcastOperator(namespace: self).local }
+
+    /// Emits to every socket of the namespace.
+    public func emit(_ event: String, _ arguments: JSONValue...) async {
+        await SocketIOBroadcastOperator(namespace: self).emit(event, arguments: arguments)
+    }
+
+    /// Snapshots of every socket of the namespace, on every node.
+    public func fetchSockets() async -> [SocketIOSocketSnapshot] {
+        await SocketIOBroadcastOperator(namespace: self).fetchSockets()
+    }
+
+    /// Emits to the other nodes' ``onServerSideEmit(_:_:)`` handlers.
+    public func serverSideEmit(_ event: String, _ arguments: JSONValue...) async {
+        await self.adapter.serverSideEmit(event, arguments: arguments)
+    }
+
+    /// With recovery on, logs an event without ack id that is not volatile and appends its offset.
+    func stamp(_ packet: SocketIOPacket, target: SocketIOBroadcastTarget) -> SocketIOPacket {
+        guard let recovery, packet.type == .event, packet.ackID == nil, !target.isVolatile else { return packet }
+        let millis = Int64(Date().timeIntervalSince1970 * 1000)
+        return recovery.store.withLock { $0.record(packet, target: target, now: .now, wallClockMillis: millis) }
+    }
+
+    // MARK: SocketIOAdapterNamespace
+
+    /// Writes a packet to local sockets.
+    public func deliver(_ packet: SocketIOPacket, to socketIDs: Set<String>, isVolatile: Bool) {
+        let targets = self.sockets.withLock { sockets in socketIDs.compactMap { sockets[$0] } }
+        guard !targets.isEmpty else { return }
+        let packets = packet.encode().engineIOPackets
+        for socket in targets {
+            if isVolatile && !socket.engine.isWritable { continue }
+            socket.engine.send(packets)
+        }
+    }
+
+    /// Snapshots of local sockets.
+    public func snapshots(of socketIDs: Set<String>) -> [SocketIOSocketSnapshot] {
+        let targets = self.sockets.withLock { sockets in socketIDs.compactMap { sockets[$0] } }
+        return targets.map { $0.snapshot }
+    }
+
+    /// Runs the server-side-emit handlers.
+    public func receiveServerSideEmit(_ event: String, arguments: [JSONValue]) async {
+        let handlers = self.handlers.value.withLock { $0.serverSide[event] ?? [] }
+        for handler in handlers { await handler(arguments) }
+    }
+}

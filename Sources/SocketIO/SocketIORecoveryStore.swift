@@ -1,0 +1,115 @@
+import DequeModule
+
+/// Connection-state-recovery bookkeeping for one namespace: the log of emitted packets with their offsets, and the
+/// sessions of recently disconnected sockets.
+///
+/// A pure value: time is passed in, nothing is scheduled. Entries and sessions older than
+/// `maxDisconnectionDuration` are pruned whenever a packet is recorded.
+public struct SocketIORecoveryStore: Sendable {
+    /// A disconnected socket that may be restored.
+    public struct Session: Sendable, Hashable {
+        /// The public socket id, kept on restore.
+        public var sid: String
+        /// The private session id the client presents.
+        public var pid: String
+        /// The rooms to re-join (including the socket id).
+        public var rooms: Set<String>
+        /// The socket's `data`.
+        public var data: JSONValue
+        /// When the socket disconnected.
+        public var disconnectedAt: ContinuousClock.Instant
+
+        /// Creates a session.
+        public init(sid: String, pid: String, rooms: Set<String>, data: JSONValue, disconnectedAt: ContinuousClock.Instant) {
+            self.sid = sid
+            self.pid = pid
+            self.rooms = rooms
+            self.data = data
+            self.disconnectedAt = disconnectedAt
+        }
+    }
+
+    struct Entry: Sendable {
+        var offset: String
+        var packet: SocketIOPacket
+        var target: SocketIOBroadcastTarget
+        var emittedAt: ContinuousClock.Instant
+    }
+
+    /// The disconnect reasons after which a session is kept.
+    public static let recoverableReasons: Set<String> = [
+        "transport error", "transport close", "forced close", "ping timeout", "server shutting down", "forced server close",
+    ]
+
+    let maxDisconnectionDuration: Duration
+    var entries: Deque<Entry> = []
+    var sessions: [String: Session] = [:]
+    var lastMillis: Int64 = -1
+    var sequence = 0
+
+    /// Creates an empty store.
+    public init(maxDisconnectionDuration: Duration) {
+        self.maxDisconnectionDuration = maxDisconnectionDuration
+    }
+
+    /// Logs an EVENT and returns it with its offset appended as the last argument.
+    ///
+    /// - Parameter wallClockMillis: milliseconds since 1970, used to build the yeast-style offset.
+    public mutating func record(
+        _ packet: SocketIOPacket,
+        target: SocketIOBroadcastTarget,
+        now: ContinuousClock.Instant,
+        wallClockMillis: Int64
+    ) -> SocketIOPacket {
+        self.prune(now: now)
+        let offset = self.nextOffset(wallClockMillis)
+        var stamped = packet
+        if case .array(let elements) = packet.data { stamped.data = .array(elements + [.string(offset)]) }
+        self.entries.append(Entry(offset: offset, packet: stamped, target: target, emittedAt: now))
+        return stamped
+    }
+
+    /// Keeps a disconnected socket's session for later recovery.
+    public mutating func persist(_ session: Session) {
+        self.sessions[session.pid] = session
+    }
+
+    /// Restores a session: returns it and the packets it missed after `offset`, or `nil` (fresh connection).
+    public mutating func restore(pid: String, offset: String, now: ContinuousClock.Instant) -> (Session, [SocketIOPacket])? {
+        guard let session = self.sessions.removeValue(forKey: pid), now - session.disconnectedAt <= self.maxDisconnectionDuration,
+            let index = self.entries.firstIndex(where: { $0.offset == offset })
+        else { return nil }
+        let missed = self.entries[(index + 1)...].filter { entry in
+            (entry.target.rooms.isEmpty || !entry.target.rooms.isDisjoint(with: session.rooms))
+                && entry.target.except.isDisjoint(with: session.rooms)
+        }
+        return (session, missed.map(\.packet))
+    }
+
+    /// Drops log entries and sessions older than `maxDisconnectionDuration`.
+    public mutating func prune(now: ContinuousClock.Instant) {
+        while let first = self.entries.first, now - first.emittedAt > self.maxDisconnectionDuration {
+            self.entries.removeFirst()
+        }
+        self.sessions = self.sessions.filter { now - $0.value.disconnectedAt <= self.maxDisconnectionDuration }
+    }
+
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_".utf8)
+
+    private mutating func nextOffset(_ millis: Int64) -> String {
+        var value = max(millis, 0)
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(Self.alphabet[Int(value % 64)])
+            value /= 64
+        } while value > 0
+        let base = String(decoding: digits.reversed(), as: UTF8.self)
+        if millis == self.lastMillis {
+            defer { self.sequence += 1 }
+            return base + "." + String(self.sequence)
+        }
+        self.lastMillis = millis
+        self.sequence = 0
+        return base
+    }
+}

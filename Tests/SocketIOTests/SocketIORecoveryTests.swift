@@ -1,0 +1,91 @@
+import Testing
+
+@testable import SocketIO
+
+@Suite struct SocketIORecoveryStoreTests {
+    let t0 = ContinuousClock.now
+
+    @Test func offsetsAreAppendedAndMissedPacketsFiltered() throws {
+        var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120))
+        let millis: Int64 = 1_700_000_000_000
+        let all = store.record(SocketIOPacket(type: .event, data: ["tick", 1]), target: .init(), now: self.t0, wallClockMillis: millis)
+        let toA = store.record(SocketIOPacket(type: .event, data: ["tick", 2]), target: .init(rooms: ["a"]), now: self.t0, wallClockMillis: millis)
+        let notA = store.record(SocketIOPacket(type: .event, data: ["tick", 3]), target: .init(except: ["a"]), now: self.t0, wallClockMillis: millis)
+        let toB = store.record(
+            SocketIOPacket(type: .event, data: ["tick", 4]),
+            target: .init(rooms: ["b"]),
+            now: self.t0,
+            wallClockMillis: millis + 1
+        )
+        let firstOffset = try #require(all.data?.arrayValue?.last?.stringValue)
+        #expect(toA.data?.arrayValue?.last?.stringValue == firstOffset + ".0")
+        #expect(notA.data?.arrayValue?.last?.stringValue == firstOffset + ".1")
+        #expect(toB.data?.arrayValue?.last?.stringValue?.contains(".") == false)
+
+        store.persist(.init(sid: "s1", pid: "p1", rooms: ["s1", "a"], data: ["user": "u"], disconnectedAt: self.t0))
+        let restoredValue = store.restore(pid: "p1", offset: firstOffset, now: self.t0 + .seconds(1))
+        let restored = try #require(restoredValue)
+        #expect(restored.0.sid == "s1")
+        #expect(restored.0.rooms == ["s1", "a"])
+        #expect(restored.0.data == ["user": "u"])
+        #expect(restored.1 == [toA])
+        let again = store.restore(pid: "p1", offset: firstOffset, now: self.t0)
+        #expect(again == nil, "a session is restored once")
+    }
+
+    @Test func expiredOrUnknownOffsetGivesAFreshConnection() {
+        var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120))
+        let packet = store.record(SocketIOPacket(type: .event, data: ["x"]), target: .init(), now: self.t0, wallClockMillis: 1)
+        let offset = packet.data?.arrayValue?.last?.stringValue ?? ""
+        store.persist(.init(sid: "s", pid: "p", rooms: ["s"], data: nil, disconnectedAt: self.t0))
+        let unknown = store.restore(pid: "p", offset: "nope", now: self.t0)
+        #expect(unknown == nil)
+        store.persist(.init(sid: "s", pid: "p", rooms: ["s"], data: nil, disconnectedAt: self.t0))
+        let expired = store.restore(pid: "p", offset: offset, now: self.t0 + .seconds(121))
+        #expect(expired == nil)
+        store.persist(.init(sid: "s", pid: "p", rooms: ["s"], data: nil, disconnectedAt: self.t0))
+        store.prune(now: self.t0 + .seconds(200))
+        #expect(store.sessions.isEmpty)
+        #expect(store.entries.isEmpty)
+    }
+
+    @Test func serverRestoresSessionAndReplaysMissedEvents() async throws {
+        let io = SocketIOServer(configuration: SocketIOConfiguration(connectionStateRecovery: .init()))
+        let (events, continuation) = AsyncStream<String>.makeStream()
+        io.namespace("/").onConnect { socket in
+            await socket.join("room")
+            continuation.yield("connect recovered=\(socket.recovered)")
+        }
+        io.namespace("/").onDisconnect { _, reason in continuation.yield("disconnect \(reason)") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await io.run() }
+            var iterator = events.makeAsyncIterator()
+            let first = try await TestPollingClient.connect(io.engine)
+            _ = await first.post("40")
+            let reply = try JSONValue(parsing: String((await first.messages()).first?.dropFirst() ?? ""))
+            #expect(await iterator.next() == "connect recovered=false")
+            let sid = try #require(reply["sid"]?.stringValue)
+            let pid = try #require(reply["pid"]?.stringValue)
+            await io.to("room").emit("tick", 1)
+            let tick = try JSONValue(parsing: String((await first.messages()).first?.dropFirst() ?? ""))
+            let offset = try #require(tick.arrayValue?.last?.stringValue)
+            #expect(tick.arrayValue?.prefix(2) == ["tick", 1])
+            _ = await first.post("1")
+            #expect(await iterator.next() == "disconnect transport close")
+            await io.to("room").emit("tick", 2)
+
+            let second = try await TestPollingClient.connect(io.engine)
+            _ = await second.post("40{\"pid\":\"\(pid)\",\"offset\":\"\(offset)\"}")
+            let messages = await second.messages(count: 2)
+            #expect(messages.count == 2)
+            #expect(messages.first?.hasPrefix("2[\"tick\",2,\"") == true, "missed event replayed first: \(messages)")
+            let restored = try JSONValue(parsing: String(messages.last?.dropFirst() ?? ""))
+            #expect(restored["sid"]?.stringValue == sid)
+            #expect(restored["pid"]?.stringValue == pid)
+            #expect(await iterator.next() == "connect recovered=true")
+            #expect(io.namespace("/").socket(id: sid)?.rooms.contains("room") == true)
+            io.shutdown()
+            try await group.waitForAll()
+        }
+    }
+}
