@@ -1,1 +1,0 @@
-// ChatRedis: see docs/architecture.md

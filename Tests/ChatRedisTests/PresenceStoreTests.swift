@@ -1,0 +1,37 @@
+import ChatCore
+import Testing
+
+@testable import ChatRedis
+
+struct PresenceStoreTests {
+    @Test(arguments: PresenceStoreBehaviour.cases)
+    func memory(_ behaviour: PresenceStoreBehaviour) async throws {
+        try await behaviour.body(MemoryPresenceStore(ttlMilliseconds: PresenceStoreBehaviour.ttl))
+    }
+
+    @Test(arguments: PresenceStoreBehaviour.cases)
+    func redis(_ behaviour: PresenceStoreBehaviour) async throws {
+        guard let url = RedisTestEnvironment.url() else { return }
+        try await withRedisClient(try RedisConfiguration.forTests(url: url)) { (client: RedisClient) async throws in
+            let store = RedisPresenceStore(client: client, keys: RedisTestEnvironment.uniqueKeys(), ttlMilliseconds: PresenceStoreBehaviour.ttl)
+            try await behaviour.body(store)
+        }
+    }
+
+    /// The per-node liveness key really expires after the TTL, and the scripts survive `SCRIPT FLUSH`.
+    @Test func heartbeatKeyExpiresAndScriptsReload() async throws {
+        guard let url = RedisTestEnvironment.url() else { return }
+        let keys = RedisTestEnvironment.uniqueKeys()
+        try await withRedisClient(try RedisConfiguration.forTests(url: url)) { (client: RedisClient) async throws in
+            let store = RedisPresenceStore(client: client, keys: keys, ttlMilliseconds: 1_500)
+            try await store.heartbeat(node: "n1", at: .now())
+            let remaining = try await client.send("PTTL", keys.nodeAlive("n1")).int64 ?? -1
+            #expect(remaining > 0 && remaining <= 1_500)
+            #expect(try await eventually { try await client.send("EXISTS", keys.nodeAlive("n1")).int64 == 0 })
+            _ = try await client.send("SCRIPT", "FLUSH")
+            #expect(try await store.socketConnected(UserID("u"), node: "n1", at: .now()))
+            let offline = try await store.sweepExpiredNodes(at: Timestamp.now().adding(milliseconds: 3_000))
+            #expect(offline.map(\.userID) == [UserID("u")])
+        }
+    }
+}
