@@ -118,7 +118,7 @@ let package = Package(
         .target(
             name: "ChatApp",
             dependencies: [
-                "ChatCore", "ChatStoreSQL", "ChatAuth", "SocketIO", "HummingbirdSocketIO",
+                "ChatCore", "ChatStoreSQL", "ChatAuth", "ChatRedis", "SocketIO", "HummingbirdSocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -210,6 +210,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

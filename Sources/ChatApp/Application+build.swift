@@ -1,5 +1,6 @@
 import ChatAuth
 import ChatCore
+import ChatRedis
 import ChatStoreSQL
 import Foundation
 import Hummingbird
@@ -11,6 +12,8 @@ import SocketIO
 /// The backends and services one ChatBlizz process runs on, chosen from configuration in this one place.
 public struct ChatBackends: Sendable {
     public let database: SQLDatabaseClient
+    /// The Redis client when `REDIS_URL` is set; it must run (as a service) before anything uses the bus.
+    public let redis: RedisClient?
     public let users: UserService
     public let friends: FriendshipService
     public let messaging: MessagingService
@@ -18,7 +21,10 @@ public struct ChatBackends: Sendable {
     public let sync: SyncService
     public let presence: any PresenceStore
     public let events: any EventBus
+    /// Verifies bearer tokens; a first-time Firebase identity is provisioned (or refused) before it is returned.
     public let verifier: any IdentityVerifier
+    /// Verifies bearer tokens without provisioning, for `/api/v1/users/register`.
+    public let registrationVerifier: any IdentityVerifier
 
     /// Builds every backend for `configuration`. Nothing connects yet: the database connects when its `run()` starts.
     public static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> ChatBackends {
@@ -42,7 +48,26 @@ public struct ChatBackends: Sendable {
         }
         let tokenConfiguration = AccessTokenConfiguration(secret: secret, lifetime: configuration.accessTokenLifetime)
         let ids = IdentifierGenerator()
-        let events = MemoryEventBus()
+        let redis: RedisClient?
+        let events: any EventBus
+        let presence: any PresenceStore
+        let ttl = configuration.presenceTTL.components.seconds * 1000 + configuration.presenceTTL.components.attoseconds / 1_000_000_000_000_000
+        if let url = configuration.redisURL {
+            let client: RedisClient
+            do {
+                client = try RedisClient(url: url, logger: logger)
+            } catch {
+                throw ConfigurationError(key: "REDIS_URL", "is invalid: \(error)")
+            }
+            let keys = RedisKeys(prefix: "chatblizz")
+            redis = client
+            events = RedisEventBus(client: client, keys: keys, bufferSize: 10_000, logger: logger)
+            presence = RedisPresenceStore(client: client, keys: keys, ttlMilliseconds: ttl)
+        } else {
+            redis = nil
+            events = MemoryEventBus()
+            presence = MemoryPresenceStore(ttlMilliseconds: ttl)
+        }
         let users = UserService(
             users: database.users,
             friendships: database.friendships,
@@ -68,19 +93,37 @@ public struct ChatBackends: Sendable {
             hasher: try PasswordHasher(cost: configuration.bcryptCost),
             refreshTokenLifetime: configuration.refreshTokenLifetime
         )
-        let verifier = try await JWTIdentityVerifier(configuration: tokenConfiguration)
+        let jwtVerifier = try await JWTIdentityVerifier(configuration: tokenConfiguration)
+        let tokenVerifier: any IdentityVerifier
+        if let firebase = configuration.firebase {
+            tokenVerifier = ChainedIdentityVerifier([jwtVerifier, try FirebaseIdentityVerifier(configuration: firebase)])
+        } else {
+            tokenVerifier = jwtVerifier
+        }
+        let verifier = ProvisioningIdentityVerifier(base: tokenVerifier, provisioner: IdentityProvisioner(users: users))
         let sync = SyncService(messages: database.messages, friendships: database.friendships)
         return ChatBackends(
             database: database,
+            redis: redis,
             users: users,
             friends: friends,
             messaging: messaging,
             auth: auth,
             sync: sync,
-            presence: MemoryPresenceStore(),
+            presence: presence,
             events: events,
-            verifier: verifier
+            verifier: verifier,
+            registrationVerifier: tokenVerifier
         )
+    }
+}
+
+extension ChatBackends {
+    /// The services that own connections, started first and stopped last.
+    var connectionServices: [any Service] {
+        var services: [any Service] = [database]
+        if let redis { services.append(redis) }
+        return services
     }
 }
 
@@ -101,6 +144,7 @@ public func buildApplication(
         messaging: backends.messaging,
         sync: backends.sync,
         presence: backends.presence,
+        events: backends.events,
         nodeID: configuration.nodeID,
         limits: .init(maxSocketsPerUser: configuration.maxSocketsPerUser, syncPageSize: 200),
         logger: logger
@@ -112,10 +156,16 @@ public func buildApplication(
         router: router,
         server: socketIO.httpServerBuilder(logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
-        services: [
-            backends.database,
+        services: backends.connectionServices + [
             SocketIOService(server: socketIO),
             RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, logger: logger),
+            PresenceHeartbeat(
+                presence: backends.presence,
+                realtime: realtime,
+                nodeID: configuration.nodeID,
+                interval: configuration.presenceTTL / 3,
+                logger: logger
+            ),
         ],
         logger: logger
     )
@@ -151,6 +201,16 @@ func buildRouter(_ configuration: AppConfiguration, backends: ChatBackends, regi
     UserController(dependencies: dependencies).register(on: authenticated)
     FriendController(dependencies: dependencies).register(on: authenticated)
     MessageController(dependencies: dependencies).register(on: authenticated)
+    V1Routes.register(
+        on: router,
+        dependencies: V1Dependencies(
+            api: dependencies,
+            friendshipStore: backends.database.friendships,
+            registrationVerifier: backends.registrationVerifier
+        ),
+        verifier: backends.verifier,
+        registry: registry
+    )
     return router
 }
 

@@ -22,6 +22,13 @@ struct RealtimeInteropTests {
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 
+    @Test func rateLimitAndSocketsPerUser() async throws {
+        guard await Interop.available() else { return }
+        let server = try await ServerProcess.start(environment: ["CHATBLIZZ_SOCKET_RATE_LIMIT": "5", "CHATBLIZZ_MAX_SOCKETS_PER_USER": "3"])
+        let output = try await server.running { try await Interop.run("limits.py", [server.baseURL]) }
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+
     @Test func killNineLosesNoAcknowledgedMessage() async throws {
         guard await Interop.available(), let binary = Interop.serverBinary else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-crash-\(UUID().uuidString)").path
@@ -33,5 +40,20 @@ struct RealtimeInteropTests {
             ["--server-bin", binary, "--port", String(port), "--data-dir", directory, "--seconds", "2"]
         )
         #expect(output.contains("OK acked="), "\(output)")
+    }
+
+    /// Three nodes sharing PostgreSQL and Redis: cross-node delivery, global presence, a SIGKILLed node, a Redis restart.
+    @Test func threeNodesActAsOneThroughRedis() async throws {
+        guard await Interop.available(), let binary = Interop.serverBinary else { return }
+        let environment = ProcessInfo.processInfo.environment
+        guard let postgres = TestBackend.postgres.databaseURL(directory: ""), let redis = environment["CHATBLIZZ_TEST_REDIS_SERVER_BIN"] else {
+            if environment["CI"] == "true", environment["CHATBLIZZ_TEST_REDIS_SERVER_BIN"] == nil {
+                Issue.record("CHATBLIZZ_TEST_REDIS_SERVER_BIN is not set: scripts/test starts Redis for the multi-node test")
+            }
+            return
+        }
+        let base = postgres.components(separatedBy: "schema=").first?.trimmingCharacters(in: CharacterSet(charactersIn: "?&")) ?? postgres
+        let output = try await Interop.run("multi_node.py", ["--server-bin", binary, "--postgres-url", base, "--redis-bin", redis])
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 }

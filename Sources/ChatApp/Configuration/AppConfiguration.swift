@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 import Foundation
 import Logging
@@ -39,12 +40,20 @@ public struct AppConfiguration: Sendable {
     public var recoveryWindow: Duration = .seconds(120)
     /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
     public var corsOrigin: String?
+    /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
+    /// Redis so several instances act as one; unset, everything stays in process.
+    public var redisURL: String?
+    /// `CHATBLIZZ_PRESENCE_TTL_MS` (default 30000): a node silent this long is considered gone and its users offline.
+    public var presenceTTL: Duration = .milliseconds(30_000)
     /// `CHATBLIZZ_NODE_ID`: this instance's name in presence records (default: random per start).
     public var nodeID: String = "node-" + IdentifierGenerator.randomToken(length: 10)
     /// `CHATBLIZZ_LOG_LEVEL` (default `info`).
     public var logLevel: Logger.Level = .info
     /// `CHATBLIZZ_MIGRATE_ON_START` (default true).
     public var migrateOnStart: Bool = true
+    /// `FIREBASE_PROJECT_ID` and `FIREBASE_CERTS_URL`: when the project id is set, Firebase ID tokens are accepted
+    /// alongside ChatBlizz's own (default: unset, Firebase off).
+    public var firebase: FirebaseConfiguration?
 
     public init() {}
 
@@ -65,7 +74,7 @@ public struct AppConfiguration: Sendable {
         if let seconds = try reader.int("CHATBLIZZ_REFRESH_TOKEN_TTL", in: 60...(366 * 86400)) { refreshTokenLifetime = .seconds(seconds) }
         bcryptCost = try reader.int("CHATBLIZZ_BCRYPT_COST", in: 4...31) ?? bcryptCost
         maxJSONBodyBytes = try reader.int("CHATBLIZZ_MAX_JSON_BODY", in: 1024...(16 * 1024 * 1024)) ?? maxJSONBodyBytes
-        limits.maxMessageBytes = try reader.int("CHATBLIZZ_MAX_MESSAGE_BYTES", in: 1...(1024 * 1024)) ?? limits.maxMessageBytes
+        limits.maxMessageBytes = try reader.int("CHATBLIZZ_MAX_MESSAGE_BYTES", in: 1...(512 * 1024)) ?? limits.maxMessageBytes
         limits.maxPageSize = try reader.int("CHATBLIZZ_MAX_PAGE_SIZE", in: 1...1000) ?? limits.maxPageSize
         limits.defaultPageSize = try reader.int("CHATBLIZZ_PAGE_SIZE", in: 1...limits.maxPageSize) ?? min(limits.defaultPageSize, limits.maxPageSize)
         authAttemptsPerMinute = try reader.int("CHATBLIZZ_AUTH_RATE_LIMIT", in: 1...100_000) ?? authAttemptsPerMinute
@@ -76,7 +85,22 @@ public struct AppConfiguration: Sendable {
         if let ms = try reader.int("CHATBLIZZ_PING_TIMEOUT_MS", in: 100...600_000) { pingTimeout = .milliseconds(ms) }
         if let seconds = try reader.int("CHATBLIZZ_RECOVERY_WINDOW_S", in: 0...86_400) { recoveryWindow = .seconds(seconds) }
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
+        if let url = try reader.string("REDIS_URL") {
+            guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
+                throw ConfigurationError(key: "REDIS_URL", "must start with redis:// or rediss://")
+            }
+            redisURL = url
+        }
+        if let ms = try reader.int("CHATBLIZZ_PRESENCE_TTL_MS", in: 1_000...3_600_000) { presenceTTL = .milliseconds(ms) }
         nodeID = try reader.string("CHATBLIZZ_NODE_ID") ?? nodeID
+        do {
+            firebase = try FirebaseConfiguration.fromEnvironment(environment)
+        } catch let error as AuthConfigurationError {
+            let key =
+                error.message.hasPrefix(FirebaseConfiguration.certificatesURLKey)
+                ? FirebaseConfiguration.certificatesURLKey : FirebaseConfiguration.projectIDKey
+            throw ConfigurationError(key: key, "is invalid: \(error.message)")
+        }
         if let level = try reader.string("CHATBLIZZ_LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(key: "CHATBLIZZ_LOG_LEVEL", "must be one of trace, debug, info, notice, warning, error, critical")

@@ -15,6 +15,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if chatError.code == .internalError {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
+            if V1ErrorMapping.isV1(request.uri.path) {
+                return V1ErrorMapping.v1Error(for: error, chatError: chatError).response
+            }
             var response = APIErrorBody(chatError).response(status: chatError.httpStatus)
             switch chatError.code {
             case .rateLimited: response.headers[.retryAfter] = "60"
@@ -30,6 +33,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as ChatError:
             return error
+        case let error as V1Error:
+            return ChatError(.invalidRequest, error.message)  // answered in the v1 shape before this is used
         case let error as HTTPError:
             switch error.status {
             case .notFound: return ChatError.notFound(error.body ?? "no such route")

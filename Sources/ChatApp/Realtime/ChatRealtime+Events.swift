@@ -55,10 +55,7 @@ extension ChatRealtime {
         let to = try userID(payload, "to")
         let isTyping = payload["isTyping"]?.boolValue ?? true
         guard try await friends.canMessage(request.user, to) else { throw ChatError.forbidden("you can only message friends") }
-        await namespace.to(Self.room(to)).emit(
-            "typing",
-            arguments: [["userId": .string(request.user.rawValue), "isTyping": .bool(isTyping)]]
-        )
+        await events.announce(.typing(from: request.user, to: to, isTyping: isTyping))
         return RealtimePayload.ok()
     }
 

@@ -18,6 +18,7 @@ struct ChatRealtime: Sendable {
     let messaging: MessagingService
     let sync: SyncService
     let presence: any PresenceStore
+    let events: any EventBus
     let nodeID: String
     let limits: Limits
     let logger: Logger
@@ -68,16 +69,22 @@ struct ChatRealtime: Sendable {
         } catch {
             throw SocketIOConnectError("Authentication error")
         }
-        guard sessions.register(socket.id, user: identity.userID, limit: limits.maxSocketsPerUser) else {
+        guard sessions.count(of: identity.userID) < limits.maxSocketsPerUser else {
             throw SocketIOConnectError("Too many connections", data: ["code": "too_many_connections"])
         }
+        // The slot is taken on connect: a connection can still close between here and there, and only a connected
+        // socket is sure to get the disconnect that frees it.
+        socket.data = ["userId": .string(identity.userID.rawValue)]
     }
 
     private func connected(_ socket: SocketIOSocket) async {
-        guard let user = sessions.user(of: socket.id) else {
+        guard let id = socket.data["userId"]?.stringValue,
+            sessions.register(socket.id, user: UserID(id), limit: limits.maxSocketsPerUser)
+        else {
             socket.disconnect()
             return
         }
+        let user = UserID(id)
         await socket.join(Self.room(user))
         do {
             if try await presence.socketConnected(user, node: nodeID, at: .now()) {
@@ -102,12 +109,12 @@ struct ChatRealtime: Sendable {
         }
     }
 
-    /// Tells the user's friends (on every node) that the user's presence changed.
+    /// Tells the user's friends (on every node, through the event bus) that the user's presence changed.
     func announce(_ change: Presence) async {
         do {
             let friends = try await friendIDs(of: change.userID)
             guard !friends.isEmpty else { return }
-            await namespace.to(friends.map(Self.room)).emit("presence", arguments: [RealtimePayload.presence(change)])
+            await events.announce(.presenceChanged(change, friends: friends))
         } catch {
             logger.warning("presence broadcast failed", metadata: ["chat.user.id": "\(change.userID)", "error": "\(error)"])
         }

@@ -50,6 +50,10 @@ struct RealtimeFanout: Service {
             await emitFriendship("friend_removed", friendship)
         case .userUpdated:
             break
+        case .typing(let from, let to, let isTyping):
+            await local.to(room(to)).emit("typing", arguments: [["userId": .string(from.rawValue), "isTyping": .bool(isTyping)]])
+        case .presenceChanged(let presence, let friends):
+            await local.to(friends.map(room)).emit("presence", arguments: [RealtimePayload.presence(presence)])
         }
     }
 

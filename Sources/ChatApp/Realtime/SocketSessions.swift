@@ -1,8 +1,8 @@
 import ChatCore
 import Synchronization
 
-/// Who each connected socket of this node belongs to, with its event-rate budget. Filled by the connection middleware
-/// (after the token was verified) and emptied on disconnect.
+/// Who each connected socket of this node belongs to, with its event-rate budget. Filled when a socket connects (the
+/// middleware has verified its token by then) and emptied on disconnect.
 final class SocketSessions: Sendable {
     private struct Session {
         var userID: UserID
@@ -40,6 +40,9 @@ final class SocketSessions: Sendable {
     }
 
     func user(of socketID: String) -> UserID? { sessions.withLock { $0[socketID]?.userID } }
+
+    /// How many sockets the user has on this node.
+    func count(of user: UserID) -> Int { perUser.withLock { $0[user, default: 0] } }
 
     /// Takes one event from the socket's budget (a token bucket refilled at `eventsPerSecond`); false when empty.
     func allowEvent(_ socketID: String) -> Bool {

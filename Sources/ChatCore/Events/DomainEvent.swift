@@ -13,6 +13,10 @@ public enum DomainEvent: Hashable, Sendable, Codable {
     case friendRequestCancelled(Friendship)
     case friendRemoved(Friendship)
     case userUpdated(User)
+    /// Ephemeral: `from` is typing to `to`.
+    case typing(from: UserID, to: UserID, isTyping: Bool)
+    /// Ephemeral: a user came online or went offline; `friends` are told.
+    case presenceChanged(Presence, friends: [UserID])
 
     /// The users whose devices should receive the event.
     public var audience: [UserID] {
@@ -28,6 +32,10 @@ public enum DomainEvent: Hashable, Sendable, Codable {
             return [friendship.requester, friendship.addressee]
         case .userUpdated(let user):
             return [user.id]
+        case .typing(_, let to, _):
+            return [to]
+        case .presenceChanged(_, let friends):
+            return friends
         }
     }
 }

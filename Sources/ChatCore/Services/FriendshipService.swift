@@ -57,7 +57,7 @@ public struct FriendshipService: Sendable {
             else { return }
             let ended = row.changed(to: row.status == .accepted ? .removed : .cancelled, at: now)
             if try await friendships.update(ended, expectedVersion: row.version) {
-                try await events.publish(row.status == .accepted ? .friendRemoved(ended) : .friendRequestCancelled(ended))
+                await events.announce(row.status == .accepted ? .friendRemoved(ended) : .friendRequestCancelled(ended))
                 return
             }
         }
@@ -105,11 +105,11 @@ public struct FriendshipService: Sendable {
                 } catch let error as ChatError where error.code == .conflict {
                     continue
                 }
-                try await events.publish(.friendRequest(row))
+                await events.announce(.friendRequest(row))
                 return row
             case .update(let row):
                 guard let current, try await friendships.update(row, expectedVersion: current.version) else { continue }
-                try await events.publish(Self.event(for: row, after: action))
+                await events.announce(Self.event(for: row, after: action))
                 return row
             }
         }

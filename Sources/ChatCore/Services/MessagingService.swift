@@ -65,7 +65,7 @@ public struct MessagingService: Sendable {
         guard outcome.message.conversationID == draft.conversationID else {
             throw ChatError.conflict("clientMessageId was already used for a message to someone else", field: "clientMessageId")
         }
-        if outcome.created { try await events.publish(.messageCreated(outcome.message, origin: origin)) }
+        if outcome.created { await events.announce(.messageCreated(outcome.message, origin: origin)) }
         return outcome
     }
 
@@ -77,7 +77,7 @@ public struct MessagingService: Sendable {
         guard let edited = try await messages.edit(id: messageID, body: text, at: clock.now()) else {
             throw ChatError.conflict("the message was deleted")
         }
-        try await events.publish(.messageUpdated(edited))
+        await events.announce(.messageUpdated(edited))
         return edited
     }
 
@@ -86,7 +86,7 @@ public struct MessagingService: Sendable {
         let message = try await ownMessage(caller, messageID)
         if message.deletedAt != nil { return message }
         guard let deleted = try await messages.delete(id: messageID, at: clock.now()) else { throw ChatError.notFound("message not found") }
-        try await events.publish(.messageDeleted(deleted))
+        await events.announce(.messageDeleted(deleted))
         return deleted
     }
 
@@ -112,7 +112,7 @@ public struct MessagingService: Sendable {
         let now = clock.now()
         let changed = try await messages.markRead(in: conversation, reader: caller, upTo: message.cursor, at: now)
         if changed > 0 {
-            try await events.publish(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
+            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
         }
         return changed
     }
@@ -127,7 +127,7 @@ public struct MessagingService: Sendable {
         let now = clock.now()
         let changed = try await messages.markDelivered(in: conversation, recipient: caller, upTo: message.cursor, at: now)
         if changed > 0 {
-            try await events.publish(
+            await events.announce(
                 .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: message.cursor, at: now)
             )
         }

@@ -56,18 +56,20 @@ public struct SyncService: Sendable {
         async let friendshipPage = friendships.changes(for: user, after: cursor.friendships, limit: limit)
         let (changedMessages, changedFriendships) = try await (messagePage, friendshipPage)
         let settled = ChangeCursor(updatedAt: clock.now().adding(milliseconds: -settlingWindowMilliseconds), id: "")
-        func advance(_ previous: ChangeCursor?, _ last: ChangeCursor?) -> ChangeCursor? {
-            guard let last else { return previous }
-            let next = min(last, settled)
-            guard let previous else { return next }
-            return max(previous, next)
+        // A full page continues exactly after its last item, so paging always makes progress. A short page means the
+        // device has caught up: its cursor steps back to the settling bound so the next call looks at the newest few
+        // seconds again.
+        func advance(_ previous: ChangeCursor?, _ last: ChangeCursor?, full: Bool) -> ChangeCursor? {
+            if full, let last { return last }
+            guard let reached = last ?? previous else { return nil }
+            return min(reached, settled)
         }
         return SyncPage(
             messages: changedMessages,
             friendships: changedFriendships,
             cursor: SyncCursor(
-                messages: advance(cursor.messages, changedMessages.last?.changeCursor),
-                friendships: advance(cursor.friendships, changedFriendships.last?.changeCursor)
+                messages: advance(cursor.messages, changedMessages.last?.changeCursor, full: changedMessages.count == limit),
+                friendships: advance(cursor.friendships, changedFriendships.last?.changeCursor, full: changedFriendships.count == limit)
             ),
             hasMore: changedMessages.count == limit || changedFriendships.count == limit
         )

@@ -116,7 +116,7 @@ public struct UserService: Sendable {
         }
         user.updatedAt = clock.now()
         try await users.update(user)
-        try await events.publish(.userUpdated(user))
+        await events.announce(.userUpdated(user))
         return user
     }
 
