@@ -1,3 +1,5 @@
+import JWTKit
+
 /// How access tokens are signed and checked. Shared by `AccessTokenSigner` and `JWTIdentityVerifier`.
 public struct AccessTokenConfiguration: Sendable {
     /// The HS256 secret.
@@ -41,5 +43,15 @@ public struct AccessTokenConfiguration: Sendable {
         guard leeway >= .zero, leeway <= Self.maxLeeway else {
             throw AuthConfigurationError("access token leeway must be between 0 and 30 seconds")
         }
+    }
+}
+
+extension AccessTokenConfiguration {
+    /// The one HS256 key, under `keyID`, that both the signer and the verifier use. Validates the configuration first.
+    func makeKeyCollection() async throws -> JWTKeyCollection {
+        try validate()
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(key: secret.symmetricKey), digestAlgorithm: .sha256, kid: JWKIdentifier(string: keyID))
+        return keys
     }
 }

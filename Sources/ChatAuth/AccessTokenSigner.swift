@@ -25,15 +25,9 @@ public struct AccessTokenSigner: Sendable {
 
     /// Creates a signer. Throws `AuthConfigurationError` for an invalid configuration.
     public init(configuration: AccessTokenConfiguration, clock: ChatClock = .system) async throws {
-        try configuration.validate()
+        self.keys = try await configuration.makeKeyCollection()
         self.configuration = configuration
         self.clock = clock
-        self.keys = JWTKeyCollection()
-        await keys.add(
-            hmac: HMACKey(key: configuration.secret.symmetricKey),
-            digestAlgorithm: .sha256,
-            kid: JWKIdentifier(string: configuration.keyID)
-        )
     }
 
     /// How long the tokens this signer issues are valid.

@@ -23,15 +23,9 @@ public struct JWTIdentityVerifier: IdentityVerifier {
 
     /// Creates a verifier. Throws `AuthConfigurationError` for an invalid configuration.
     public init(configuration: AccessTokenConfiguration, clock: ChatClock = .system) async throws {
-        try configuration.validate()
+        self.keys = try await configuration.makeKeyCollection()
         self.configuration = configuration
         self.clock = clock
-        self.keys = JWTKeyCollection()
-        await keys.add(
-            hmac: HMACKey(key: configuration.secret.symmetricKey),
-            digestAlgorithm: .sha256,
-            kid: JWKIdentifier(string: configuration.keyID)
-        )
     }
 
     /// Returns the identity in a valid access token, or throws `ChatError` with code `.unauthenticated`.
