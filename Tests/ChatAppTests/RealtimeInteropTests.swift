@@ -24,8 +24,11 @@ struct RealtimeInteropTests {
 
     @Test func rateLimitAndSocketsPerUser() async throws {
         guard await Interop.available() else { return }
-        let server = try await ServerProcess.start(environment: ["CHATBLIZZ_SOCKET_RATE_LIMIT": "5", "CHATBLIZZ_MAX_SOCKETS_PER_USER": "3"])
-        let output = try await server.running { try await Interop.run("limits.py", [server.baseURL]) }
+        let secret = String(repeating: "cd", count: 32)
+        let server = try await ServerProcess.start(environment: [
+            "CHATBLIZZ_SOCKET_RATE_LIMIT": "5", "CHATBLIZZ_MAX_SOCKETS_PER_USER": "3", "CHATBLIZZ_JWT_SECRET": "hex:\(secret)",
+        ])
+        let output = try await server.running { try await Interop.run("limits.py", [server.baseURL, "--secret-hex", secret]) }
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 

@@ -3,7 +3,12 @@ a burst over the per-socket budget gets `rate_limited` error acks (and the socke
 refused with `connect_error` "Too many connections" until one of the others leaves."""
 import argparse
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import sys
+import time
 
 import socketio
 
@@ -31,9 +36,20 @@ async def connect(base, token):
     return sio, refused
 
 
+def mint(secret_hex, claims):
+    """An HS256 token like the server's, for the expired-token check (the server runs with a known test secret)."""
+    def encode(value):
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+    header = encode(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "cb1"}).encode())
+    body = encode(json.dumps(claims).encode())
+    signature = hmac.new(bytes.fromhex(secret_hex), f"{header}.{body}".encode(), hashlib.sha256).digest()
+    return f"{header}.{body}.{encode(signature)}"
+
+
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("base_url")
+    parser.add_argument("--secret-hex", required=True)
     args = parser.parse_args()
     api = Api(args.base_url)
     alice, bob = (api.register(name) for name in fresh_names("lim", 2))
@@ -56,6 +72,19 @@ async def main():
     await asyncio.sleep(0.5)
     replacement, _ = await connect(args.base_url, alice[1])
     check("sockets: a freed slot can be used again", replacement is not None)
+    now = int(time.time())
+    base_claims = {"sub": alice[0], "iss": "chatblizz", "aud": "chatblizz", "jti": "t"}
+    fresh = mint(args.secret_hex, dict(base_claims, iat=now, exp=now + 600))
+    expired = mint(args.secret_hex, dict(base_claims, iat=now - 7200, exp=now - 3600))
+    await replacement.disconnect()
+    control, _ = await connect(args.base_url, fresh)
+    check("auth: a token minted with the server's secret connects (control)", control is not None)
+    if control:
+        await control.disconnect()
+    rejected, refused = await connect(args.base_url, expired)
+    check("auth: an expired token is refused with connect_error 'Authentication error'",
+          rejected is None and refused and refused[0].get("message") == "Authentication error", refused)
+    replacement = None
     for client in [sio, others[1][0], replacement]:
         if client:
             await client.disconnect()
