@@ -67,7 +67,7 @@ final class SQLiteSessionProvider: SQLSessionProvider {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
             let database = connection.sql(queryLogLevel: .trace)
-            try await database.raw("PRAGMA busy_timeout=5000").run()
+            try await database.raw("PRAGMA busy_timeout=30000").run()
             if readOnly {
                 try await database.raw("PRAGMA query_only=ON").run()
             } else {

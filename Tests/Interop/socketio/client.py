@@ -25,7 +25,7 @@ async def connect(url, transports, auth=None, namespaces=None, handlers=None):
     sio = socketio.AsyncClient(reconnection=False)
     for event, handler in (handlers or {}).items():
         sio.on(event, handler, namespace=handler_namespace(event, namespaces))
-    await sio.connect(url, auth=auth, transports=transports, namespaces=namespaces or ["/"], wait_timeout=5)
+    await sio.connect(url, auth=auth, transports=transports, namespaces=namespaces or ["/"], wait_timeout=20)
     return sio
 
 
@@ -46,7 +46,7 @@ async def basic(url, transports):
         fail("welcome binary was %r" % (blob,))
     if data.get("id") != sio.get_sid():
         fail("welcome id %r != sid %r" % (data.get("id"), sio.get_sid()))
-    result = await sio.call("hello", "world", timeout=5)
+    result = await sio.call("hello", "world", timeout=20)
     if result != {"ok": True, "echo": "world"}:
         fail("hello ack was %r" % (result,))
     print("transport", sio.transport(), flush=True)
@@ -66,7 +66,7 @@ async def auth_rejected(url, transports):
         errors.append(data)
 
     try:
-        await sio.connect(url, auth={"token": "wrong"}, transports=transports, wait_timeout=5)
+        await sio.connect(url, auth={"token": "wrong"}, transports=transports, wait_timeout=20)
     except socketio.exceptions.ConnectionError as error:
         print("refused:", error, flush=True)
     else:
@@ -80,7 +80,7 @@ async def auth_rejected(url, transports):
 async def binary(url, transports):
     sio = await connect(url, transports, auth={"token": "secret"})
     payload = {"name": "file", "parts": [b"\x00\x01", {"inner": b"\xff" * 1000}]}
-    result = await sio.call("echo-binary", (payload, b"tail"), timeout=5)
+    result = await sio.call("echo-binary", (payload, b"tail"), timeout=20)
     if result != (payload, b"tail"):
         fail("binary echo was %r" % (result,))
     await sio.disconnect()
@@ -117,7 +117,7 @@ async def namespace(url, transports):
     value = await asyncio.wait_for(welcome, 5)
     if value != {"namespace": "/admin"}:
         fail("admin welcome %r" % (value,))
-    result = await sio.call("whoami", namespace="/admin", timeout=5)
+    result = await sio.call("whoami", namespace="/admin", timeout=20)
     if result != "/admin":
         fail("whoami %r" % (result,))
     await sio.disconnect()
@@ -130,7 +130,7 @@ async def namespace(url, transports):
         errors.append(data)
 
     try:
-        await other.connect(url, transports=transports, namespaces=["/nope"], wait_timeout=3)
+        await other.connect(url, transports=transports, namespaces=["/nope"], wait_timeout=20)
         fail("unknown namespace accepted")
     except socketio.exceptions.ConnectionError:
         pass
@@ -160,7 +160,7 @@ async def rooms_member(url, transports):
         await record("broadcast-message", value)
 
     sio = await connect(url, transports, auth={"token": "secret"}, handlers={"room-message": on_room, "broadcast-message": on_broadcast})
-    await sio.call("join", room, timeout=5)
+    await sio.call("join", room, timeout=20)
     print("READY", flush=True)
     try:
         await asyncio.wait_for(done, 10)
@@ -178,9 +178,9 @@ async def rooms_sender(url, transports):
         received.append(value)
 
     sio = await connect(url, transports, auth={"token": "secret"}, handlers={"room-message": on_any, "broadcast-message": on_any})
-    await sio.call("join", "r1", timeout=5)
-    await sio.call("to-room", {"room": "r1", "text": "to-r1"}, timeout=5)
-    await sio.call("broadcast", "to-all", timeout=5)
+    await sio.call("join", "r1", timeout=20)
+    await sio.call("to-room", {"room": "r1", "text": "to-r1"}, timeout=20)
+    await sio.call("broadcast", "to-all", timeout=20)
     await asyncio.sleep(0.5)
     if received:
         fail("sender received its own broadcast %r" % (received,))
@@ -191,7 +191,7 @@ async def rooms_sender(url, transports):
 async def hang(url, transports):
     """Connects, reports READY, then waits to be stopped or killed by the test."""
     sio = await connect(url, transports, auth={"token": "secret"})
-    await sio.call("join", "hang", timeout=5)
+    await sio.call("join", "hang", timeout=20)
     print("READY", sio.get_sid(), flush=True)
     await asyncio.sleep(60)
 
