@@ -18,27 +18,27 @@ private actor CountingStore: MessageStore {
             failNext = false
             throw ChatError(.unavailable, "disk on fire")
         }
-        return try await inner.append(drafts)
+        return await inner.append(drafts)
     }
 
-    func message(id: MessageID) async throws -> Message? { try await inner.message(id: id) }
+    func message(id: MessageID) async throws -> Message? { await inner.message(id: id) }
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage {
-        try await inner.page(of: conversation, request)
+        await inner.page(of: conversation, request)
     }
-    func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message? { try await inner.edit(id: id, body: body, at: time) }
-    func delete(id: MessageID, at time: Timestamp) async throws -> Message? { try await inner.delete(id: id, at: time) }
+    func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message? { await inner.edit(id: id, body: body, at: time) }
+    func delete(id: MessageID, at time: Timestamp) async throws -> Message? { await inner.delete(id: id, at: time) }
     func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
-        try await inner.markRead(in: conversation, reader: reader, upTo: upTo, at: time)
+        await inner.markRead(in: conversation, reader: reader, upTo: upTo, at: time)
     }
     func markDelivered(in conversation: ConversationID, recipient: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
-        try await inner.markDelivered(in: conversation, recipient: recipient, upTo: upTo, at: time)
+        await inner.markDelivered(in: conversation, recipient: recipient, upTo: upTo, at: time)
     }
-    func unreadCounts(for user: UserID) async throws -> [UserID: Int] { try await inner.unreadCounts(for: user) }
+    func unreadCounts(for user: UserID) async throws -> [UserID: Int] { await inner.unreadCounts(for: user) }
     func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {
-        try await inner.changes(for: user, after: cursor, limit: limit)
+        await inner.changes(for: user, after: cursor, limit: limit)
     }
     func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
-        try await inner.conversations(of: user, after: cursor, limit: limit)
+        await inner.conversations(of: user, after: cursor, limit: limit)
     }
 }
 
