@@ -16,10 +16,9 @@ public actor MemoryMessageStore: MessageStore {
             if let existing = byID[draft.id] { return AppendOutcome(message: existing, created: false) }
             byID[draft.id] = draft
             if let key { byClientKey[key] = draft.id }
-            var ids = ordered[draft.conversationID, default: []]
-            let index = insertionIndex(of: draft.cursor, in: ids)
-            ids.insert(draft.id, at: index)
-            ordered[draft.conversationID] = ids
+            // Insert in place: copying the conversation's array out and back costs O(n) per message.
+            let index = insertionIndex(of: draft.cursor, in: ordered[draft.conversationID] ?? [])
+            ordered[draft.conversationID, default: []].insert(draft.id, at: index)
             return AppendOutcome(message: draft, created: true)
         }
     }
