@@ -129,8 +129,16 @@ struct ChatRealtime: Sendable {
         }
     }
 
+    /// Every friend of `user`, paged through the store.
     private func friendIDs(of user: UserID) async throws -> [UserID] {
-        try await friends.friends(of: user, after: nil, limit: 1000).map { $0.peer(of: user) }
+        var ids: [UserID] = []
+        var cursor: FriendshipCursor?
+        repeat {
+            let page = try await friends.friends(of: user, after: cursor, limit: 1000)
+            ids += page.map { $0.peer(of: user) }
+            cursor = page.count == 1000 ? page.last.map(FriendshipCursor.init) : nil
+        } while cursor != nil
+        return ids
     }
 }
 
