@@ -32,6 +32,14 @@ struct RealtimeInteropTests {
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 
+    /// The original app's socket flow (`register`, original payload names) next to a v2 device of the same user.
+    @Test func originalClientSocketFlow() async throws {
+        guard await Interop.available() else { return }
+        let server = try await ServerProcess.start()
+        let output = try await server.running { try await Interop.run("v1_socket.py", [server.baseURL]) }
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+
     @Test func killNineLosesNoAcknowledgedMessage() async throws {
         guard await Interop.available(), let binary = Interop.serverBinary else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-crash-\(UUID().uuidString)").path
