@@ -24,6 +24,9 @@ public final class RedisClient: Service, Sendable {
         var nextWaiterID = 0
         var nextSlot = 0
         var shutDown = false
+        /// Slots whose latest connect attempt failed. When every slot is failing, commands fail at once instead of
+        /// waiting out the command timeout for a server that is known to be down.
+        var unreachableSlots: Set<Int> = []
     }
 
     private let pool = Mutex(Pool())
@@ -94,9 +97,14 @@ public final class RedisClient: Service, Sendable {
     // MARK: Pool
 
     private func leaseConnection() async throws -> RedisConnection {
+        let connectionCount = configuration.connectionCount
         let ready: Result<RedisConnection, RedisError>? = pool.withLock { pool in
             if pool.shutDown { return .failure(RedisError.clientShutdown) }
-            return Self.leastBusy(&pool).map { .success($0) }
+            if let connection = Self.leastBusy(&pool) { return .success(connection) }
+            if pool.unreachableSlots.count >= connectionCount {
+                return .failure(RedisError.connectionClosed("Redis is unreachable; reconnecting in the background"))
+            }
+            return nil
         }
         if let ready { return try ready.get() }
         return try await withTimeout(configuration.commandTimeout, error: RedisError.timeout("no Redis connection available")) {
@@ -144,7 +152,11 @@ public final class RedisClient: Service, Sendable {
     private func maintainConnection(slot: Int) async {
         var logger = logger
         logger[metadataKey: "redis.slot"] = "\(slot)"
-        await reconnectLoop(logger: logger, subscriber: false) { connection in
+        await reconnectLoop(logger: logger, subscriber: false) { reachable in
+            self.pool.withLock { pool in
+                if reachable { pool.unreachableSlots.remove(slot) } else { pool.unreachableSlots.insert(slot) }
+            }
+        } serve: { connection in
             let waiters = self.pool.withLock { pool in
                 pool.connections[slot] = connection
                 defer { pool.waiters = [:] }
@@ -161,14 +173,23 @@ public final class RedisClient: Service, Sendable {
     private func maintainSubscriberConnection() async {
         var logger = logger
         logger[metadataKey: "redis.slot"] = "pubsub"
-        await reconnectLoop(logger: logger, subscriber: true) { connection in
+        await reconnectLoop(logger: logger, subscriber: true) { _ in
+        } serve: { connection in
             self.subscriptions.connected(connection)
             await connection.waitUntilClosed()
             self.subscriptions.disconnected(connection)
         }
     }
 
-    private func reconnectLoop(logger: Logger, subscriber: Bool, serve: (RedisConnection) async -> Void) async {
+    /// - Parameters:
+    ///   - reachability: told after every connect attempt whether it succeeded.
+    ///   - serve: uses the connection until it closes.
+    private func reconnectLoop(
+        logger: Logger,
+        subscriber: Bool,
+        reachability: (Bool) -> Void,
+        serve: (RedisConnection) async -> Void
+    ) async {
         var failures = 0
         let registry = subscriptions
         let pushHandler: (@Sendable ([RESPValue]) -> Void)? = subscriber ? { @Sendable items in registry.handlePush(items) } : nil
@@ -181,12 +202,14 @@ public final class RedisClient: Service, Sendable {
                     subscriber: subscriber,
                     pushHandler: pushHandler
                 )
+                reachability(true)
                 if failures > 0 { logger.info("Redis reconnected", metadata: ["redis.attempts": "\(failures)"]) }
                 failures = 0
                 await serve(connection)
                 if Task.isCancelled { return }
                 logger.warning("Redis connection closed, reconnecting")
             } catch {
+                reachability(false)
                 failures += 1
                 let delay = configuration.reconnectDelay(attempt: failures)
                 logger.warning(

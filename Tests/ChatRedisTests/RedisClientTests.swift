@@ -114,6 +114,38 @@ struct RedisClientTests {
         }
     }
 
+    /// While the server is known to be down, a command fails at once rather than waiting out the command timeout
+    /// (a chat send must not stall its ack on a best-effort publish); it succeeds again once the server is back.
+    @Test func commandsFailFastWhileTheServerIsDownAndRecover() async throws {
+        guard let binary = RedisTestEnvironment.serverBinary() else { return }
+        let server = try RedisTestServer(binary: binary)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        var configuration = try RedisConfiguration.forTests(url: server.url)
+        configuration.connectionCount = 2
+        configuration.commandTimeout = .seconds(5)
+        configuration.maximumReconnectDelay = .milliseconds(200)
+        try await withRedisClient(configuration) { (client: RedisClient) async throws in
+            #expect(try await client.send("PING").string == "PONG")
+            server.stop()
+            // Once both slots have failed to reconnect, commands fail fast with `connectionClosed`.
+            #expect(
+                try await eventually {
+                    let started = ContinuousClock.now
+                    do {
+                        _ = try await client.send("PING")
+                        return false
+                    } catch let error as RedisError {
+                        return error.code == .connectionClosed && ContinuousClock.now - started < .milliseconds(500)
+                    }
+                }
+            )
+            try server.start()
+            try await server.waitUntilReady()
+            #expect(try await eventually { try await client.send("PING").string == "PONG" })
+        }
+    }
+
     @Test func commandTimesOutAndTheConnectionRecovers() async throws {
         guard let url = RedisTestEnvironment.url() else { return }
         var configuration = try RedisConfiguration.forTests(url: url)
