@@ -58,8 +58,9 @@ final class ChildProcess: Sendable {
 enum Interop {
     static var python: String { ProcessInfo.processInfo.environment["CHATBLIZZ_PYTHON"] ?? "/usr/bin/python3" }
 
-    static var scripts: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop/chat")
+    /// `Tests/Interop`, where the scenario scripts live, one folder per area (`chat`, `v1`, …).
+    static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Interop")
     }
 
     /// `chatblizz`, built by `swift test` into the same directory as the test bundle.
@@ -77,16 +78,23 @@ enum Interop {
             return false
         }
         do {
-            let probe = try ChildProcess(python, ["-c", "import socketio, aiohttp, websocket, requests"])
+            let probe = try ChildProcess(python, ["-c", "import socketio, aiohttp, websocket, requests, cryptography"])
             if await probe.finish(timeout: .seconds(30)).status == 0 { return true }
         } catch {}
         if ci { Issue.record("python-socketio is not importable with \(python): scripts/test installs it into .venv-test") }
         return false
     }
 
-    /// Runs a scenario script and expects it to exit 0; its report is attached to any failure.
-    static func run(_ script: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> String {
-        let child = try ChildProcess(python, [scripts.appendingPathComponent(script).path] + arguments)
+    /// Runs the scenario script `Tests/Interop/<folder>/<script>` and expects it to exit 0; its report is attached to
+    /// any failure.
+    static func run(
+        _ script: String,
+        _ arguments: [String],
+        in folder: String = "chat",
+        timeout: Duration = .seconds(300)
+    ) async throws -> String {
+        let path = root.appendingPathComponent(folder).appendingPathComponent(script).path
+        let child = try ChildProcess(python, [path] + arguments)
         let result = await child.finish(timeout: timeout)
         #expect(result.status == 0, "\(script) failed:\n\(result.output)")
         return result.output

@@ -70,4 +70,12 @@ struct V1WalkthroughTests {
             #expect(aliceBadges.json == .array([.object(["sender_id": .string(bob.id), "unread_count": .number(1)])]))
         }
     }
+
+    /// The same flows plus realtime and files, driven by python-socketio and plain HTTP against a real `chatblizz serve`
+    /// that verifies Firebase ID tokens against a local certificate endpoint (`Tests/Interop/v1/walkthrough.py`).
+    @Test func originalAppWithPythonSocketIOAndFirebaseTokens() async throws {
+        guard await Interop.available(), let binary = Interop.serverBinary else { return }
+        let output = try await Interop.run("walkthrough.py", ["--server-bin", binary], in: "v1")
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
 }

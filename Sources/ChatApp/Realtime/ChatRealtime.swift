@@ -74,7 +74,9 @@ struct ChatRealtime: Sendable {
         }
         // The slot is taken on connect: a connection can still close between here and there, and only a connected
         // socket is sure to get the disconnect that frees it.
-        socket.data = ["userId": .string(identity.userID.rawValue)]
+        var data: JSONObject = ["userId": .string(identity.userID.rawValue)]
+        if let expiresAt = identity.expiresAt { data["expiresAt"] = .number(Double(expiresAt.milliseconds)) }
+        socket.data = .object(data)
     }
 
     private func connected(_ socket: SocketIOSocket) async {

@@ -3,7 +3,8 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps this node alive in the presence store and, on every node, sweeps nodes that stopped heartbeating (crashed), so
-/// their users go offline within the TTL and their friends are told.
+/// their users go offline within the TTL and their friends are told. Each beat also disconnects local sockets whose
+/// token has expired.
 struct PresenceHeartbeat: Service {
     let presence: any PresenceStore
     let realtime: ChatRealtime
@@ -21,8 +22,9 @@ struct PresenceHeartbeat: Service {
     }
 
     func beat() async {
+        let now = Timestamp.now()
+        realtime.disconnectExpiredSockets(at: now)
         do {
-            let now = Timestamp.now()
             try await presence.heartbeat(node: nodeID, at: now)
             for change in try await presence.sweepExpiredNodes(at: now) {
                 await realtime.announce(change)
