@@ -131,6 +131,21 @@ public struct SQLFriendshipStore: FriendshipStore {
         }
     }
 
+    public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
+        guard !others.isEmpty else { return [] }
+        let ids = others.map(\.rawValue)
+        let rows = try await provider.withReader { database in
+            try await database.raw(
+                """
+                SELECT blocked_id AS peer FROM blocks WHERE blocker_id = \(bind: user.rawValue) AND blocked_id IN (\(binds: ids))
+                UNION
+                SELECT blocker_id AS peer FROM blocks WHERE blocked_id = \(bind: user.rawValue) AND blocker_id IN (\(binds: ids))
+                """
+            ).all()
+        }
+        return Set(try rows.map { UserID(try $0.required("peer", as: String.self)) })
+    }
+
     public func blocks(by user: UserID) async throws -> [Block] {
         try await provider.withReader { database in
             try await database.raw(

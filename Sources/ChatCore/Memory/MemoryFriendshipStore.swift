@@ -59,6 +59,16 @@ public actor MemoryFriendshipStore: FriendshipStore {
         blockRows.contains { ($0.blocker == a && $0.blocked == b) || ($0.blocker == b && $0.blocked == a) }
     }
 
+    public func blockedPeers(of user: UserID, among others: [UserID]) -> Set<UserID> {
+        let peers = Set(others)
+        var blocked: Set<UserID> = []
+        for row in blockRows {
+            if row.blocker == user, peers.contains(row.blocked) { blocked.insert(row.blocked) }
+            if row.blocked == user, peers.contains(row.blocker) { blocked.insert(row.blocker) }
+        }
+        return blocked
+    }
+
     public func blocks(by user: UserID) -> [Block] {
         blockRows.filter { $0.blocker == user }.sorted { ($0.createdAt, $0.blocked) > ($1.createdAt, $1.blocked) }
     }

@@ -27,4 +27,15 @@ public protocol FriendshipStore: Sendable {
     func isBlocked(between a: UserID, and b: UserID) async throws -> Bool
     /// The blocks the user made, newest first.
     func blocks(by user: UserID) async throws -> [Block]
+    /// Which of `others` have a block with `user`, in either direction.
+    func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID>
+}
+
+extension FriendshipStore {
+    /// One ``isBlocked(between:and:)`` per peer; stores override it with a single query.
+    public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
+        var blocked: Set<UserID> = []
+        for other in others where try await isBlocked(between: user, and: other) { blocked.insert(other) }
+        return blocked
+    }
 }

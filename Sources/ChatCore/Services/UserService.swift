@@ -131,14 +131,32 @@ public struct UserService: Sendable {
         guard !trimmed.isEmpty, trimmed.count <= limits.maxSearchQueryLength else {
             throw ChatError.validation("q must be 1 to \(limits.maxSearchQueryLength) characters", field: "q")
         }
-        let hits = try await users.search(trimmed, excluding: caller, after: cursor, limit: limit)
-        let rows = try await friendships.friendships(of: caller, with: hits.map(\.user.id))
-        let blocked = Set(try await friendships.blocks(by: caller).map(\.blocked))
-        return hits.map { hit in
-            let relationship = blocked.contains(hit.user.id) ? Relationship.blocked : Relationship(rows[hit.user.id], caller: caller)
-            return (hit, relationship)
+        // Users who block the caller are left out (the caller blocking them still shows, as `blocked`, so it can be
+        // undone). Skipped hits are refilled from the next store pages, so a short page still means the end.
+        var results: [(hit: UserSearchHit, relationship: Relationship)] = []
+        var position = cursor
+        for _ in 0..<Self.maxSearchRounds {
+            let wanted = limit - results.count
+            let hits = try await users.search(trimmed, excluding: caller, after: position, limit: wanted)
+            let ids = hits.map(\.user.id)
+            let rows = try await friendships.friendships(of: caller, with: ids)
+            let eitherWay = try await friendships.blockedPeers(of: caller, among: ids)
+            let byCaller = eitherWay.isEmpty ? [] : Set(try await friendships.blocks(by: caller).map(\.blocked))
+            for hit in hits {
+                if byCaller.contains(hit.user.id) {
+                    results.append((hit, .blocked))
+                } else if !eitherWay.contains(hit.user.id) {
+                    results.append((hit, Relationship(rows[hit.user.id], caller: caller)))
+                }
+            }
+            guard hits.count == wanted, results.count < limit, let last = hits.last else { break }
+            position = last.cursor
         }
+        return results
     }
+
+    /// How many store pages one search may read to fill a page around users who block the caller.
+    static let maxSearchRounds = 5
 }
 
 extension String {
