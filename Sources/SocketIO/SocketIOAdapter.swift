@@ -54,6 +54,16 @@ public protocol SocketIOAdapterNamespace: Sendable {
     func snapshots(of socketIDs: Set<String>) -> [SocketIOSocketSnapshot]
     /// Another node called `serverSideEmit`.
     func receiveServerSideEmit(_ event: String, arguments: [JSONValue]) async
+    /// Another node called `serverSideEmitWithAck` and waits for this node's reply.
+    func receiveServerSideEmitWithAck(_ event: String, arguments: [JSONValue]) async -> [JSONValue]
+}
+
+extension SocketIOAdapterNamespace {
+    /// Runs the plain handlers and replies with no arguments, for namespaces without replying handlers.
+    public func receiveServerSideEmitWithAck(_ event: String, arguments: [JSONValue]) async -> [JSONValue] {
+        await self.receiveServerSideEmit(event, arguments: arguments)
+        return []
+    }
 }
 
 /// The cross-node seam of a namespace: room membership and broadcasting.
@@ -77,4 +87,17 @@ public protocol SocketIOAdapter: Sendable {
     func updateRooms(_ target: SocketIOBroadcastTarget, join: Set<String>, leave: Set<String>) async
     /// Emits an event to the other nodes' namespace handlers (`serverSideEmit`).
     func serverSideEmit(_ event: String, arguments: [JSONValue]) async
+    /// Emits an event to the other nodes' namespace handlers and returns each node's reply.
+    ///
+    /// - Throws: ``SocketIOError/ackTimeout`` when some node has not replied within `timeout`.
+    func serverSideEmitWithAck(_ event: String, arguments: [JSONValue], timeout: Duration) async throws -> [[JSONValue]]
+}
+
+extension SocketIOAdapter {
+    /// For adapters that cannot collect replies: emits without waiting and returns no replies (a single node has no
+    /// other nodes to reply).
+    public func serverSideEmitWithAck(_ event: String, arguments: [JSONValue], timeout: Duration) async throws -> [[JSONValue]] {
+        await self.serverSideEmit(event, arguments: arguments)
+        return []
+    }
 }

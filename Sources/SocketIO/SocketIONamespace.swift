@@ -25,6 +25,7 @@ final class SocketIONamespaceHandlers: Sendable {
         var events: [String: [SocketIOEventHandler]] = [:]
         var any: [SocketIOEventHandler] = []
         var serverSide: [String: [@Sendable ([JSONValue]) async -> Void]] = [:]
+        var serverSideReplying: [String: @Sendable ([JSONValue]) async -> [JSONValue]] = [:]
     }
 
     let value = Mutex(Handlers())
@@ -105,6 +106,12 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
         self.handlers.value.withLock { $0.serverSide[event, default: []].append(handler) }
     }
 
+    /// Sets the handler that answers ``serverSideEmitWithAck(_:_:timeout:)`` from other nodes (one per event; it also
+    /// runs for plain `serverSideEmit`, its reply then unused).
+    public func onServerSideEmit(_ event: String, replying handler: @escaping @Sendable ([JSONValue]) async -> [JSONValue]) {
+        self.handlers.value.withLock { $0.serverSideReplying[event] = handler }
+    }
+
     /// The sockets connected to this namespace on this node.
     public var localSockets: [SocketIOSocket] { self.sockets.withLock { Array($0.values) } }
 
@@ -141,6 +148,13 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
         await self.adapter.serverSideEmit(event, arguments: arguments)
     }
 
+    /// Emits to the other nodes' handlers and returns one reply per node.
+    ///
+    /// - Throws: ``SocketIOError/ackTimeout`` when some node has not replied within `timeout`.
+    public func serverSideEmitWithAck(_ event: String, _ arguments: JSONValue..., timeout: Duration = .seconds(5)) async throws -> [[JSONValue]] {
+        try await self.adapter.serverSideEmitWithAck(event, arguments: arguments, timeout: timeout)
+    }
+
     /// With recovery on, logs an event without ack id that is not volatile and appends its offset.
     func stamp(_ packet: SocketIOPacket, target: SocketIOBroadcastTarget) -> SocketIOPacket {
         guard let recovery, packet.type == .event, packet.ackID == nil, !target.isVolatile else { return packet }
@@ -169,7 +183,13 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
 
     /// Runs the server-side-emit handlers.
     public func receiveServerSideEmit(_ event: String, arguments: [JSONValue]) async {
-        let handlers = self.handlers.value.withLock { $0.serverSide[event] ?? [] }
+        _ = await self.receiveServerSideEmitWithAck(event, arguments: arguments)
+    }
+
+    /// Runs the server-side-emit handlers; the reply comes from the replying handler (none: no arguments).
+    public func receiveServerSideEmitWithAck(_ event: String, arguments: [JSONValue]) async -> [JSONValue] {
+        let (handlers, replying) = self.handlers.value.withLock { ($0.serverSide[event] ?? [], $0.serverSideReplying[event]) }
         for handler in handlers { await handler(arguments) }
+        return await replying?(arguments) ?? []
     }
 }
