@@ -12,9 +12,11 @@ let package = Package(
     products: [
         .executable(name: "chatblizz", targets: ["chatblizz"]),
         .executable(name: "socketio-conformance-server", targets: ["socketio-conformance-server"]),
+        .executable(name: "chatblizz-bench", targets: ["chatblizz-bench"]),
         .library(name: "SocketIO", targets: ["SocketIO"]),
         .library(name: "HummingbirdSocketIO", targets: ["HummingbirdSocketIO"]),
         .library(name: "ChatCore", targets: ["ChatCore"]),
+        .library(name: "ChatStoreSQL", targets: ["ChatStoreSQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // MARK: Domain
@@ -118,8 +122,10 @@ let package = Package(
         .target(
             name: "ChatApp",
             dependencies: [
-                "ChatCore", "ChatStoreSQL", "ChatAuth", "ChatRedis", "SocketIO", "HummingbirdSocketIO",
+                "ChatCore", "ChatStoreSQL", "ChatAuth", "ChatRedis", "ChatBlobStore", "SocketIO", "HummingbirdSocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -130,6 +136,21 @@ let package = Package(
             name: "chatblizz",
             dependencies: [
                 "ChatApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "chatblizz-bench",
+            dependencies: [
+                "SocketIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -17,6 +17,10 @@ public struct ChatBackends: Sendable {
     public let users: UserService
     public let friends: FriendshipService
     public let messaging: MessagingService
+    /// File messages over the blob store picked by `FilesConfiguration` (S3 or the local disk).
+    public let files: FileService
+    /// Owns the S3 HTTP client when there is one.
+    let fileStoreService: (any Service)?
     public let auth: AuthService
     public let sync: SyncService
     public let presence: any PresenceStore
@@ -68,23 +72,26 @@ public struct ChatBackends: Sendable {
             events = MemoryEventBus()
             presence = MemoryPresenceStore(ttlMilliseconds: ttl)
         }
+        let stores = RedisScaleOut.stores(database: database, redis: redis, logger: logger)
         let users = UserService(
-            users: database.users,
-            friendships: database.friendships,
+            users: stores.users,
+            friendships: stores.friendships,
             events: events,
             ids: ids,
             limits: configuration.limits
         )
-        let friends = FriendshipService(friendships: database.friendships, users: database.users, events: events)
+        let friends = FriendshipService(friendships: stores.friendships, users: stores.users, events: events)
         let messaging = MessagingService(
             messages: database.messages,
             pipeline: DirectMessagePipeline(store: database.messages),
             friendships: friends,
-            users: database.users,
+            users: stores.users,
             events: events,
             ids: ids,
             limits: configuration.limits
         )
+        let fileBackends = FileBackends.make(configuration, logger: logger)
+        let files = FileService(files: database.files, blobs: fileBackends.blobs, messaging: messaging, limits: configuration.files.limits)
         let auth = AuthService(
             userService: users,
             users: database.users,
@@ -108,6 +115,8 @@ public struct ChatBackends: Sendable {
             users: users,
             friends: friends,
             messaging: messaging,
+            files: files,
+            fileStoreService: fileBackends.service,
             auth: auth,
             sync: sync,
             presence: presence,
@@ -123,6 +132,7 @@ extension ChatBackends {
     var connectionServices: [any Service] {
         var services: [any Service] = [database]
         if let redis { services.append(redis) }
+        if let fileStoreService { services.append(fileStoreService) }
         return services
     }
 }
@@ -134,10 +144,14 @@ public func buildApplication(
     routes registry: RouteRegistry = RouteRegistry()
 ) async throws -> some ApplicationProtocol {
     let backends = try await ChatBackends.make(configuration, logger: logger)
-    let socketIO = makeSocketIOServer(configuration, logger: logger)
+    let scaleOut = RedisScaleOut(backends: backends, configuration: configuration, logger: logger)
+    let socketIO = makeSocketIOServer(configuration, logger: logger, adapter: scaleOut.socketIOAdapter)
     let realtime = ChatRealtime(
         namespace: socketIO.mainNamespace,
-        sessions: SocketSessions(eventsPerSecond: configuration.socketEventsPerSecond, burst: configuration.socketEventsPerSecond * 2),
+        sessions: SocketSessions(
+            eventsPerSecond: configuration.socketEventsPerSecond,
+            burst: configuration.socketEventsPerSecond * 2
+        ),
         verifier: backends.verifier,
         users: backends.users,
         friends: backends.friends,
@@ -150,13 +164,13 @@ public func buildApplication(
         logger: logger
     )
     realtime.install()
-    let router = buildRouter(configuration, backends: backends, registry: registry)
+    let router = buildRouter(configuration, backends: backends, registry: registry, scaleOut: scaleOut, logger: logger)
     router.addSocketIO(socketIO, logger: logger)
     var app = Application(
         router: router,
         server: socketIO.httpServerBuilder(logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
-        services: backends.connectionServices + [
+        services: backends.connectionServices + scaleOut.services + [
             SocketIOService(server: socketIO),
             RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, logger: logger),
             PresenceHeartbeat(
@@ -176,13 +190,22 @@ public func buildApplication(
 }
 
 /// The HTTP routes of ChatBlizz.
-func buildRouter(_ configuration: AppConfiguration, backends: ChatBackends, registry: RouteRegistry) -> Router<ChatRequestContext> {
+func buildRouter(
+    _ configuration: AppConfiguration,
+    backends: ChatBackends,
+    registry: RouteRegistry,
+    scaleOut: RedisScaleOut? = nil,
+    logger: Logger = Logger(label: "chatblizz")
+) -> Router<ChatRequestContext> {
     let router = Router(context: ChatRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    scaleOut?.addSharedRateLimits(to: router, configuration: configuration, logger: logger)
     let dependencies = APIDependencies(
         users: backends.users,
         friends: backends.friends,
         messaging: backends.messaging,
+        files: backends.files,
+        fileURLExpiry: configuration.files.downloadURLExpiry,
         auth: backends.auth,
         userStore: backends.database.users,
         limits: configuration.limits,
@@ -201,6 +224,7 @@ func buildRouter(_ configuration: AppConfiguration, backends: ChatBackends, regi
     UserController(dependencies: dependencies).register(on: authenticated)
     FriendController(dependencies: dependencies).register(on: authenticated)
     MessageController(dependencies: dependencies).register(on: authenticated)
+    FileController(dependencies: dependencies).register(on: authenticated)
     V1Routes.register(
         on: router,
         dependencies: V1Dependencies(
@@ -215,7 +239,11 @@ func buildRouter(_ configuration: AppConfiguration, backends: ChatBackends, regi
 }
 
 /// The Socket.IO server at `/socket.io/` with the configured heartbeat, connection-state recovery and CORS.
-func makeSocketIOServer(_ configuration: AppConfiguration, logger: Logger) -> SocketIOServer {
+func makeSocketIOServer(
+    _ configuration: AppConfiguration,
+    logger: Logger,
+    adapter: @escaping SocketIOServer.AdapterFactory = { MemorySocketIOAdapter(namespace: $0) }
+) -> SocketIOServer {
     var engine = EngineIOConfiguration(path: "/socket.io/")
     engine.pingInterval = configuration.pingInterval
     engine.pingTimeout = configuration.pingTimeout
@@ -225,6 +253,7 @@ func makeSocketIOServer(_ configuration: AppConfiguration, logger: Logger) -> So
         ? .init(maxDisconnectionDuration: configuration.recoveryWindow, skipMiddlewares: false) : nil
     return SocketIOServer(
         configuration: SocketIOConfiguration(engine: engine, connectTimeout: .seconds(20), connectionStateRecovery: recovery),
+        adapter: adapter,
         onHandlerError: { error, socket, event in
             logger.error("socket handler failed", metadata: ["sio.sid": "\(socket.id)", "sio.event": "\(event)", "error": "\(error)"])
         }

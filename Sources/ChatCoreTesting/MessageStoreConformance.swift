@@ -19,6 +19,34 @@ public enum MessageStoreConformance {
             #expect(try await store.message(id: message.id) == message)
             #expect(try await store.message(id: MessageID("missing")) == nil)
         },
+        ConformanceCase("messages: a file message round-trips its attachment, and deleting drops it") { (fixture: StoreFixture) async throws in
+            let store = fixture.messages
+            let image = FileAttachment(
+                id: FileID("f-1"),
+                name: "ünïcode photo 📷.png",
+                size: 123_456,
+                contentType: "image/png",
+                sha256: String(repeating: "ab", count: 32),
+                width: 640,
+                height: 480
+            )
+            let document = FileAttachment(id: FileID("f-2"), name: "notes.txt", size: 0, contentType: "text/plain; charset=utf-8", sha256: "00")
+            var first = Fixtures.message(id(1), from: a, to: b, at: 1000, body: image.name)
+            first.kind = .file
+            first.file = image
+            var second = Fixtures.message(id(2), from: b, to: a, at: 1001, body: document.name)
+            second.kind = .file
+            second.file = document
+            let text = Fixtures.message(id(3), from: a, to: b, at: 1002)
+            _ = try await store.append([first, second, text])
+            #expect(try await store.message(id: first.id) == first)
+            let page = try await store.page(of: ConversationID(a, b), MessagePageRequest(limit: 10))
+            #expect(page.messages == [text, second, first])
+            #expect(try await store.changes(for: a, after: nil, limit: 10).map(\.file) == [image, document, nil])
+            let deleted = try await store.delete(id: first.id, at: Timestamp(milliseconds: 2000))
+            #expect(deleted?.file == nil && deleted?.kind == .file && deleted?.body == "")
+            #expect(try await store.message(id: first.id)?.file == nil)
+        },
         ConformanceCase("messages: append is idempotent on sender and client message id") { (fixture: StoreFixture) async throws in
             let store = fixture.messages
             let first = Fixtures.message(id(1), from: a, to: b, at: 1000, clientMessageID: "k")

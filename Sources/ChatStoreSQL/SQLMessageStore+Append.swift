@@ -42,12 +42,13 @@ extension SQLMessageStore {
 
     /// Inserts the drafts, skipping any that clash with a stored row; returns the ids inserted.
     private static func insert(_ drafts: ArraySlice<MessageDraft>, on database: any SQLDatabase) async throws -> [String] {
-        let rows: [SQLQueryString] = drafts.map { draft in
+        let rows: [SQLQueryString] = try drafts.map { draft in
             """
             (\(bind: draft.id.rawValue), \(bind: draft.conversationID.rawValue), \(bind: draft.senderID.rawValue),
             \(bind: draft.recipientID.rawValue), \(bind: draft.kind.rawValue), \(bind: draft.body), \(bind: draft.clientMessageID),
             \(bind: draft.createdAt.milliseconds), \(bind: draft.editedAt?.milliseconds), \(bind: draft.deletedAt?.milliseconds),
-            \(bind: draft.deliveredAt?.milliseconds), \(bind: draft.readAt?.milliseconds), \(bind: draft.updatedAt.milliseconds))
+            \(bind: draft.deliveredAt?.milliseconds), \(bind: draft.readAt?.milliseconds), \(bind: draft.updatedAt.milliseconds),
+            \(bind: try Message.encodeAttachment(draft.file)))
             """
         }
         let statement: SQLQueryString =

@@ -55,7 +55,7 @@ public struct SQLMessageStore: MessageStore {
         try await provider.withTransaction { database in
             let deleted = try await database.raw(
                 """
-                UPDATE messages SET body = '', deleted_at = \(bind: time.milliseconds), \(Self.touch(time))
+                UPDATE messages SET body = '', attachment = NULL, deleted_at = \(bind: time.milliseconds), \(Self.touch(time))
                 WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL RETURNING \(unsafeRaw: Columns.message)
                 """
             ).first()

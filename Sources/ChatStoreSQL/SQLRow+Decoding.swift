@@ -44,7 +44,7 @@ extension SQLRow {
 enum Columns {
     static let user = "id, username, email, display_name, avatar_url, created_at, updated_at"
     static let message =
-        "id, conversation_id, sender_id, receiver_id, kind, body, client_message_id, created_at, edited_at, deleted_at, delivered_at, read_at, updated_at"
+        "id, conversation_id, sender_id, receiver_id, kind, body, client_message_id, created_at, edited_at, deleted_at, delivered_at, read_at, updated_at, attachment"
     static let friendship = "user_id, friend_id, status, created_at, updated_at, version"
     static let refreshToken = "token_hash, user_id, family_id, created_at, expires_at, consumed_at, revoked_at"
 
@@ -83,9 +83,30 @@ extension Message {
             deletedAt: try row.optionalTimestamp("deleted_at"),
             deliveredAt: try row.optionalTimestamp("delivered_at"),
             readAt: try row.optionalTimestamp("read_at"),
-            updatedAt: try row.timestamp("updated_at")
+            updatedAt: try row.timestamp("updated_at"),
+            file: try row.optional("attachment", as: String.self).map(Self.decodeAttachment)
         )
     }
+
+    /// The `attachment` column: a `FileAttachment` as JSON, null for text messages.
+    static func encodeAttachment(_ file: FileAttachment?) throws -> String? {
+        guard let file else { return nil }
+        return String(decoding: try attachmentEncoder.encode(file), as: UTF8.self)
+    }
+
+    static func decodeAttachment(_ json: String) throws -> FileAttachment {
+        do {
+            return try JSONDecoder().decode(FileAttachment.self, from: Data(json.utf8))
+        } catch {
+            throw ChatError.corruptRow("cannot decode attachment: \(error)")
+        }
+    }
+
+    private static let attachmentEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
 }
 
 extension Friendship {

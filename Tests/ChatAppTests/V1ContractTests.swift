@@ -167,12 +167,7 @@ struct V1ContractTests {
         }
     }
 
-    @Test func r12FileUploadIsNotAvailableYet() async throws {
-        try await V1Harness.run { v1 in
-            let alice = try await v1.register("alice")
-            expectV1Error(try await v1.call(.post, "fileUpload", as: alice), .notImplemented, "File uploads are not available yet")
-        }
-    }
+    // R12 fileUpload: see FileV1Tests.
 
     @Test func everyErrorIsJSONMessage() async throws {
         try await V1Harness.run { v1 in

@@ -54,6 +54,8 @@ public struct AppConfiguration: Sendable {
     /// `FIREBASE_PROJECT_ID` and `FIREBASE_CERTS_URL`: when the project id is set, Firebase ID tokens are accepted
     /// alongside ChatBlizz's own (default: unset, Firebase off).
     public var firebase: FirebaseConfiguration?
+    /// File uploads: limits, local directory or S3 (see `FilesConfiguration`).
+    public var files = FilesConfiguration()
 
     public init() {}
 
@@ -93,6 +95,7 @@ public struct AppConfiguration: Sendable {
         }
         if let ms = try reader.int("CHATBLIZZ_PRESENCE_TTL_MS", in: 1_000...3_600_000) { presenceTTL = .milliseconds(ms) }
         nodeID = try reader.string("CHATBLIZZ_NODE_ID") ?? nodeID
+        files = try FilesConfiguration(environment: environment, reader: reader)
         do {
             firebase = try FirebaseConfiguration.fromEnvironment(environment)
         } catch let error as AuthConfigurationError {

@@ -7,6 +7,9 @@ struct APIDependencies: Sendable {
     var users: UserService
     var friends: FriendshipService
     var messaging: MessagingService
+    var files: FileService
+    /// How long a presigned download URL stays valid (S3 only).
+    var fileURLExpiry: Duration
     var auth: AuthService
     var userStore: any UserStore
     var limits: ChatLimits

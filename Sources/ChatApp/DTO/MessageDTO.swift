@@ -17,6 +17,8 @@ struct MessageDTO: Encodable {
     var readAt: String?
     /// The message's position, usable as `before`/`after` when paging.
     var cursor: String
+    /// The file of a `file` message.
+    var file: FileDTO?
 
     init(_ message: Message) {
         id = message.id.rawValue
@@ -33,6 +35,7 @@ struct MessageDTO: Encodable {
         deliveredAt = message.deliveredAt?.iso8601
         readAt = message.readAt?.iso8601
         cursor = Cursor.encode(message.cursor)
+        file = message.file.map(FileDTO.init)
     }
 }
 

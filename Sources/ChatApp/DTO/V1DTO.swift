@@ -130,14 +130,14 @@ struct V1MessageRowDTO: Encodable, Sendable {
         try container.encode(message.senderID.rawValue, forKey: .senderID)
         try container.encode(message.recipientID.rawValue, forKey: .receiverID)
         try container.encode(String?.none, forKey: .groupID)
-        try container.encode(message.body, forKey: .message)
-        try container.encode(String?.none, forKey: .fileID)
+        try container.encode(message.file.map { FileDTO.downloadPath($0.id) } ?? message.body, forKey: .message)
+        try container.encode(message.file?.id.rawValue, forKey: .fileID)
         try container.encode(message.kind.rawValue, forKey: .messageType)
         try container.encode(message.readAt == nil ? 0 : 1, forKey: .isRead)
         try container.encode(message.createdAt.iso8601, forKey: .createdAt)
         try container.encode(message.deliveredAt == nil ? 0 : 1, forKey: .delivered)
         try container.encode(message.deliveredAt?.iso8601, forKey: .deliveredAt)
-        try container.encode(String?.none, forKey: .fileName)
+        try container.encode(message.file?.name, forKey: .fileName)
     }
 }
 
@@ -175,4 +175,45 @@ struct V1MessagePayloadDTO: Encodable, Sendable {
         try container.encode(false, forKey: .delivered)
         try container.encode(message.createdAt.iso8601, forKey: .createdAt)
     }
+}
+
+/// An R12 message: the original's file payload, `message` and `fileUrl` being the download URL.
+struct V1FilePayloadDTO: Encodable, Sendable {
+    var id: String
+    var senderID: String
+    var receiverID: String
+    var message: String
+    var fileName: String
+    var messageType = "file"
+    var fileId: String
+    var fileUrl: String
+    var originalname: String
+    var createdAt: String
+    var delivered = false
+
+    enum CodingKeys: String, CodingKey {
+        case id, message, fileName, fileId, fileUrl, originalname, delivered
+        case senderID = "sender_id"
+        case receiverID = "receiver_id"
+        case messageType = "message_type"
+        case createdAt = "created_at"
+    }
+
+    init(_ message: Message) {
+        let url = message.file.map { FileDTO.downloadPath($0.id) } ?? ""
+        id = message.id.rawValue
+        senderID = message.senderID.rawValue
+        receiverID = message.recipientID.rawValue
+        self.message = url
+        fileName = message.file?.name ?? message.body
+        fileId = message.file?.id.rawValue ?? ""
+        fileUrl = url
+        originalname = fileName
+        createdAt = message.createdAt.iso8601
+    }
+}
+
+/// R12's answer: `{"messages":[...]}`.
+struct V1FileMessagesDTO: Encodable, Sendable {
+    var messages: [V1FilePayloadDTO]
 }

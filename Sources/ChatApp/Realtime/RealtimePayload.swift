@@ -32,6 +32,30 @@ enum RealtimePayload {
         if let deletedAt = message.deletedAt { object["deletedAt"] = .string(deletedAt.iso8601) }
         if let deliveredAt = message.deliveredAt { object["deliveredAt"] = .string(deliveredAt.iso8601) }
         if let readAt = message.readAt { object["readAt"] = .string(readAt.iso8601) }
+        if let file = message.file {
+            // The original app's file payload: `message` and `fileUrl` are the download URL, `fileName` the name.
+            let url = JSONValue.string(FileDTO.downloadPath(file.id))
+            object["file"] = Self.file(file)
+            object["message"] = url
+            object["fileUrl"] = url
+            object["fileId"] = .string(file.id.rawValue)
+            object["fileName"] = .string(file.name)
+            object["originalname"] = .string(file.name)
+        }
+        return .object(object)
+    }
+
+    static func file(_ file: FileAttachment) -> JSONValue {
+        var object: JSONObject = [
+            "id": .string(file.id.rawValue),
+            "name": .string(file.name),
+            "size": .number(Double(file.size)),
+            "contentType": .string(file.contentType),
+            "sha256": .string(file.sha256),
+            "url": .string(FileDTO.downloadPath(file.id)),
+        ]
+        if let width = file.width { object["width"] = .number(Double(width)) }
+        if let height = file.height { object["height"] = .number(Double(height)) }
         return .object(object)
     }
 
@@ -40,8 +64,8 @@ enum RealtimePayload {
         [
             "id": .string(message.id.rawValue),
             "sender_id": .string(message.senderID.rawValue),
-            "message": .string(message.body),
-            "fileName": .null,
+            "message": .string(message.file.map { FileDTO.downloadPath($0.id) } ?? message.body),
+            "fileName": message.file.map { .string($0.name) } ?? .null,
             "created_at": .string(message.createdAt.iso8601),
             "senderId": .string(message.senderID.rawValue),
             "conversationId": .string(message.conversationID.rawValue),

@@ -59,6 +59,7 @@ public actor MemoryMessageStore: MessageStore {
             message.deletedAt = time
             message.updatedAt = max(message.updatedAt, time)
             message.body = ""
+            message.file = nil
             byID[id] = message
         }
         return message

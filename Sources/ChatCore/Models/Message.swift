@@ -33,6 +33,8 @@ public struct Message: Hashable, Sendable, Codable {
     public var readAt: Timestamp?
     /// When anything about the message last changed (created, edited, deleted, delivered, read): the sync feed's order.
     public var updatedAt: Timestamp
+    /// The file of a `.file` message; nil for text and once the message was deleted.
+    public var file: FileAttachment?
 
     public init(
         id: MessageID,
@@ -47,7 +49,8 @@ public struct Message: Hashable, Sendable, Codable {
         deletedAt: Timestamp? = nil,
         deliveredAt: Timestamp? = nil,
         readAt: Timestamp? = nil,
-        updatedAt: Timestamp? = nil
+        updatedAt: Timestamp? = nil,
+        file: FileAttachment? = nil
     ) {
         self.id = id
         self.conversationID = conversationID
@@ -62,6 +65,7 @@ public struct Message: Hashable, Sendable, Codable {
         self.deliveredAt = deliveredAt
         self.readAt = readAt
         self.updatedAt = updatedAt ?? createdAt
+        self.file = file
     }
 
     /// The message's position in its conversation.

@@ -61,6 +61,27 @@ public struct MessagingService: Sendable {
             clientMessageID: clientMessageID,
             createdAt: createdAt
         )
+        return try await submit(draft, origin: origin)
+    }
+
+    /// A draft of a file message from `sender` to `recipient` (the caller checked `checkCanMessage`). Its body is the
+    /// file's name, so conversation previews and notifications have something to show.
+    public func fileDraft(from sender: UserID, to recipient: UserID, file: FileAttachment) -> MessageDraft {
+        let (id, createdAt) = ids.nextMessageID(at: clock.now())
+        return Message(
+            id: id,
+            conversationID: ConversationID(sender, recipient),
+            senderID: sender,
+            recipientID: recipient,
+            kind: .file,
+            body: file.name,
+            createdAt: createdAt,
+            file: file
+        )
+    }
+
+    /// Makes a draft durable through the pipeline and announces it when it is new: the one path every message takes.
+    public func submit(_ draft: MessageDraft, origin: String? = nil) async throws -> AppendOutcome {
         let outcome = try await pipeline.submit(draft)
         guard outcome.message.conversationID == draft.conversationID else {
             throw ChatError.conflict("clientMessageId was already used for a message to someone else", field: "clientMessageId")
@@ -74,6 +95,7 @@ public struct MessagingService: Sendable {
         try validateBody(text)
         let message = try await ownMessage(caller, messageID)
         guard message.deletedAt == nil else { throw ChatError.conflict("the message was deleted") }
+        guard message.file == nil else { throw ChatError.conflict("a file message cannot be edited") }
         guard let edited = try await messages.edit(id: messageID, body: text, at: clock.now()) else {
             throw ChatError.conflict("the message was deleted")
         }

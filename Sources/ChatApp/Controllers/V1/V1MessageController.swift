@@ -83,10 +83,31 @@ struct V1MessageController {
             let outcome = try await deps.api.messaging.send(from: me, to: recipient, text: content, clientMessageID: nil)
             return JSONResponse.make(V1MessagePayloadDTO(message: outcome.message))
         }
-        // R12: file messages need the file store, which is not wired yet.
-        routes.on(.post, "fileUpload") { _, context in
-            _ = try context.requireUserID()
-            throw V1Error(.notImplemented, "File uploads are not available yet")
+        // R12: the same streamed upload as v2; `sender_id` must be the caller, `receiver_id` a friend. The files are
+        // stored while the body streams, so the fields are checked once it ended and the files are removed on a refusal.
+        routes.on(.post, "fileUpload") { request, context in
+            let me = try context.requireUserID()
+            let files = deps.api.files
+            let upload: (files: [StagedFile], fields: [String: String])
+            do {
+                upload = try await FileUpload(files: files).receive(request, uploader: me)
+            } catch let error as ChatError where error.code == .unsupportedMediaType {
+                throw V1Error(.badRequest, "Unsupported or unknown file type")
+            }
+            let messages: [Message]
+            do {
+                guard let sender = V1Input.nonBlank(upload.fields["sender_id"]), let receiver = V1Input.nonBlank(upload.fields["receiver_id"]) else {
+                    throw V1Error(.badRequest, "Missing file or sender_id or receiver_id")
+                }
+                try V1Input.requireCaller(sender, is: me, field: "sender_id")
+                let recipient = try V1Input.userID(receiver, field: "receiver_id")
+                guard !upload.files.isEmpty else { return JSONResponse.make(V1FileMessagesDTO(messages: [])) }
+                messages = try await files.send(from: me, to: recipient, upload.files)
+            } catch let error as V1Error {
+                await files.discard(upload.files)
+                throw error
+            }
+            return JSONResponse.make(V1FileMessagesDTO(messages: messages.map(V1FilePayloadDTO.init)))
         }
     }
 }
