@@ -102,7 +102,7 @@ public final class RedisClient: Service, Sendable {
             if pool.shutDown { return .failure(RedisError.clientShutdown) }
             if let connection = Self.leastBusy(&pool) { return .success(connection) }
             if pool.unreachableSlots.count >= connectionCount {
-                return .failure(RedisError.connectionClosed("Redis is unreachable; reconnecting in the background"))
+                return .failure(RedisError.unreachable)
             }
             return nil
         }
@@ -152,9 +152,22 @@ public final class RedisClient: Service, Sendable {
     private func maintainConnection(slot: Int) async {
         var logger = logger
         logger[metadataKey: "redis.slot"] = "\(slot)"
+        let connectionCount = configuration.connectionCount
         await reconnectLoop(logger: logger, subscriber: false) { reachable in
-            self.pool.withLock { pool in
-                if reachable { pool.unreachableSlots.remove(slot) } else { pool.unreachableSlots.insert(slot) }
+            // Once every slot failed to connect, the commands waiting for a connection fail now rather than at their
+            // timeout.
+            let stranded = self.pool.withLock { pool -> [CheckedContinuation<RedisConnection, any Error>] in
+                if reachable {
+                    pool.unreachableSlots.remove(slot)
+                    return []
+                }
+                pool.unreachableSlots.insert(slot)
+                guard pool.unreachableSlots.count >= connectionCount else { return [] }
+                defer { pool.waiters = [:] }
+                return Array(pool.waiters.values)
+            }
+            for waiter in stranded {
+                waiter.resume(throwing: RedisError.unreachable)
             }
         } serve: { connection in
             let waiters = self.pool.withLock { pool in

@@ -53,4 +53,6 @@ public struct RedisError: Error, Sendable, Hashable, CustomStringConvertible {
     static func invalidURL(_ reason: String) -> RedisError { RedisError(.invalidURL, reason) }
     static func unexpectedReply(_ reply: RESPValue) -> RedisError { RedisError(.unexpectedReply, "unexpected reply \(reply)") }
     static let clientShutdown = RedisError(.clientShutdown, "the Redis client is not running")
+    /// Every pooled connection's latest connect attempt failed.
+    static let unreachable = RedisError(.connectionClosed, "Redis is unreachable; reconnecting in the background")
 }

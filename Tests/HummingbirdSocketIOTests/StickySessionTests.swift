@@ -34,7 +34,8 @@ import Testing
                         #expect(response.status == .badRequest)
                         #expect(String(buffer: response.body) == "{\"code\":1,\"message\":\"Session ID unknown\"}")
                     }
-                    #expect(clock.now - start < .seconds(2))
+                    // A held GET would wait for the 25 s ping interval; the bound leaves room for a loaded CI machine.
+                    #expect(clock.now - start < .seconds(15))
                 }
             }
             // The session is still served by its own node.

@@ -48,7 +48,9 @@ struct TestPollingClient {
 /// Socket.IO server behaviour, driven through the transport-neutral polling entry point.
 @Suite struct SocketIOServerTests {
     static func withServer(_ configure: (SocketIOServer) -> Void, _ body: (SocketIOServer) async throws -> Void) async throws {
-        let io = SocketIOServer(configuration: SocketIOConfiguration(connectTimeout: .seconds(5)))
+        // A connect timeout far above any step of a test, so that a loaded machine cannot close an idle engine under
+        // a test (after a namespace DISCONNECT the engine waits for a new CONNECT within this time).
+        let io = SocketIOServer(configuration: SocketIOConfiguration(connectTimeout: .seconds(120)))
         configure(io)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await io.run() }
