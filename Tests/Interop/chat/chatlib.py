@@ -88,7 +88,7 @@ class Device:
             self.base,
             auth={"token": self.user[1]},
             transports=transports or self.rng.choice(self.TRANSPORTS),
-            wait_timeout=10,
+            wait_timeout=20,
         )
         self.sio = sio
         self.connections += 1
@@ -96,8 +96,15 @@ class Device:
         self.connected.set()
 
     async def catch_up(self):
+        """Pulls everything missed since the cursor. If the server dropped the connection meanwhile (a loaded machine
+        can miss heartbeats), the device reconnects, which catches up again."""
         while True:
-            reply = await self.sio.call("sync", {"since": self.cursor} if self.cursor else {}, timeout=15)
+            try:
+                reply = await self.sio.call("sync", {"since": self.cursor} if self.cursor else {}, timeout=15)
+            except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
+                await self.disconnect()
+                await self.connect()
+                return
             assert reply["ok"], reply
             for message in reply["messages"]:
                 self.upsert(message)
