@@ -19,8 +19,6 @@ public struct ChatBackends: Sendable {
     public let messaging: MessagingService
     /// File messages over the blob store picked by `FilesConfiguration` (S3 or the local disk).
     public let files: FileService
-    /// Owns the S3 HTTP client when there is one.
-    let fileStoreService: (any Service)?
     public let auth: AuthService
     public let sync: SyncService
     public let presence: any PresenceStore
@@ -116,7 +114,6 @@ public struct ChatBackends: Sendable {
             friends: friends,
             messaging: messaging,
             files: files,
-            fileStoreService: fileBackends.service,
             auth: auth,
             sync: sync,
             presence: presence,
@@ -132,7 +129,6 @@ extension ChatBackends {
     var connectionServices: [any Service] {
         var services: [any Service] = [database]
         if let redis { services.append(redis) }
-        if let fileStoreService { services.append(fileStoreService) }
         return services
     }
 }
