@@ -27,7 +27,7 @@ public struct AppConfiguration: Sendable {
     public var maxJSONBodyBytes: Int = 64 * 1024
     /// `CHATBLIZZ_MAX_MESSAGE_BYTES` (default 16384), `CHATBLIZZ_PAGE_SIZE` (default 50), `CHATBLIZZ_MAX_PAGE_SIZE` (100).
     public var limits = ChatLimits()
-    /// `CHATBLIZZ_AUTH_RATE_LIMIT`: login/register/refresh attempts per minute per client address (default 20).
+    /// `CHATBLIZZ_AUTH_RATE_LIMIT`: register/login/refresh/logout attempts per minute per client address (default 20).
     public var authAttemptsPerMinute: Int = 20
     /// `CHATBLIZZ_MAX_SOCKETS_PER_USER` (default 10) on one node.
     public var maxSocketsPerUser: Int = 10
