@@ -25,7 +25,7 @@ public final class RedisSocketIOAdapter: SocketIOAdapter, Sendable {
     private let broadcastChannel: String
     private let requestChannel: String
     private let responseChannel: String
-    private let rooms = Mutex(RedisSocketIORooms())
+    private let rooms = Mutex(SocketIORoomIndex())
     private let pending = Mutex<[String: AsyncStream<RedisSocketIOEnvelope>.Continuation]>([:])
     private let nextRequest = Atomic<Int>(0)
 
