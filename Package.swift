@@ -170,6 +170,18 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "ChatTestSupport",
+            dependencies: [
+                "ChatCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Tests/ChatTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatCoreTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SocketIOTests",
@@ -196,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "ChatAuthTests",
             dependencies: [
-                "ChatCore", "ChatAuth",
+                "ChatCore", "ChatAuth", "ChatTestSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -226,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "ChatAppTests",
             dependencies: [
-                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting",
+                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import ChatApp
 import ChatAuth
+import ChatTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -14,15 +15,15 @@ struct V1User: Sendable {
 /// A ChatBlizz server that accepts Firebase tokens from a local test key and certificate endpoint.
 struct V1Harness {
     let server: TestServer
-    let key: V1FirebaseKey
+    let key: FirebaseTestKey
 
     /// Runs `body` against a fresh SQLite server with Firebase configured.
     static func run(_ body: @escaping @Sendable (V1Harness) async throws -> Void) async throws {
-        let key = try V1FirebaseKey.shared.get()
-        try await V1CertificateEndpoint.with([key.keyID: key.certificatePEM]) { url in
+        let key = try FirebaseTestKey.primary.get()
+        try await FirebaseCertificateEndpoint.with([key.keyID: key.certificatePEM]) { _, url in
             try await TestServer.run(
                 .sqlite,
-                configure: { $0.firebase = FirebaseConfiguration(projectID: V1FirebaseClaims.projectID, certificatesURL: url) }
+                configure: { $0.firebase = FirebaseConfiguration(projectID: FirebaseTestClaims.v1ProjectID, certificatesURL: url) }
             ) {
                 server in
                 try await body(V1Harness(server: server, key: key))

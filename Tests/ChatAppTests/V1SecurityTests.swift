@@ -1,4 +1,5 @@
 import ChatCore
+import ChatTestSupport
 import Foundation
 import HTTPTypes
 import Testing
@@ -39,22 +40,22 @@ struct V1SecurityTests {
         try await V1Harness.run { v1 in
             let alice = try await v1.register("alice")
             let key = v1.key
-            var wrongAudience = V1FirebaseClaims(uid: alice.id, email: nil)
+            var wrongAudience = FirebaseTestClaims.v1(uid: alice.id, email: nil)
             wrongAudience.aud = "another-project"
-            var wrongIssuer = V1FirebaseClaims(uid: alice.id, email: nil)
+            var wrongIssuer = FirebaseTestClaims.v1(uid: alice.id, email: nil)
             wrongIssuer.iss = "https://securetoken.google.com/another-project"
-            var expired = V1FirebaseClaims(uid: alice.id, email: nil)
+            var expired = FirebaseTestClaims.v1(uid: alice.id, email: nil)
             expired.exp = Timestamp.now().milliseconds / 1000 - 3600
-            var futureIssued = V1FirebaseClaims(uid: alice.id, email: nil)
+            var futureIssued = FirebaseTestClaims.v1(uid: alice.id, email: nil)
             futureIssued.iat = Timestamp.now().milliseconds / 1000 + 3600
             let tokens = [
                 try await key.sign(wrongAudience),
                 try await key.sign(wrongIssuer),
                 try await key.sign(expired),
                 try await key.sign(futureIssued),
-                try await key.sign(V1FirebaseClaims(uid: alice.id, email: nil), kid: "unknown-kid"),
-                try key.unsigned(V1FirebaseClaims(uid: alice.id, email: nil)),
-                try await key.signConfused(V1FirebaseClaims(uid: alice.id, email: nil)),
+                try await key.sign(FirebaseTestClaims.v1(uid: alice.id, email: nil), kid: "unknown-kid"),
+                try key.unsigned(FirebaseTestClaims.v1(uid: alice.id, email: nil)),
+                try await key.signConfused(FirebaseTestClaims.v1(uid: alice.id, email: nil)),
                 "not-a-token",
             ]
             for token in tokens {

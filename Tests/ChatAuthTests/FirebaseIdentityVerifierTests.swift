@@ -1,5 +1,6 @@
 import ChatAuth
 import ChatCore
+import ChatTestSupport
 import Foundation
 import JWTKit
 import Testing

@@ -4,7 +4,7 @@ import Synchronization
 
 /// A real HTTP certificate endpoint on a free loopback port, serving `{kid: pem}` as Google's does, with a
 /// `Cache-Control: public, max-age=…` header, and counting the requests it gets.
-final class FirebaseCertificateEndpoint: Sendable {
+public final class FirebaseCertificateEndpoint: Sendable {
     private struct State {
         var certificates: [String: String]
         var maxAge: Int?
@@ -19,15 +19,15 @@ final class FirebaseCertificateEndpoint: Sendable {
     }
 
     /// How many certificate requests were answered so far.
-    var hits: Int { state.withLock { $0.hits } }
+    public var hits: Int { state.withLock { $0.hits } }
 
     /// Serves `certificates` from the next request on.
-    func serve(_ certificates: [String: String]) {
+    public func serve(_ certificates: [String: String]) {
         state.withLock { $0.certificates = certificates }
     }
 
     /// Answers 503 from the next request on while `failing` is true.
-    func setFailing(_ failing: Bool) {
+    public func setFailing(_ failing: Bool) {
         state.withLock { $0.failing = failing }
     }
 
@@ -44,7 +44,7 @@ final class FirebaseCertificateEndpoint: Sendable {
     }
 
     /// Runs an endpoint serving `certificates` for the duration of `body`, which gets the endpoint and its URL.
-    static func with(
+    public static func with(
         _ certificates: [String: String],
         maxAge: Int? = 3600,
         _ body: @Sendable (FirebaseCertificateEndpoint, String) async throws -> Void
