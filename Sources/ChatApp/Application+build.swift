@@ -246,7 +246,11 @@ func makeSocketIOServer(
     engine.corsOrigin = configuration.corsOrigin
     let recovery: SocketIOConfiguration.ConnectionStateRecovery? =
         configuration.recoveryWindow > .zero
-        ? .init(maxDisconnectionDuration: configuration.recoveryWindow, skipMiddlewares: false) : nil
+        ? .init(
+            maxDisconnectionDuration: configuration.recoveryWindow,
+            skipMiddlewares: false,
+            maxPackets: configuration.recoveryMaxPackets
+        ) : nil
     return SocketIOServer(
         configuration: SocketIOConfiguration(engine: engine, connectTimeout: .seconds(20), connectionStateRecovery: recovery),
         adapter: adapter,

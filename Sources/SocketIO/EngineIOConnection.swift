@@ -174,9 +174,18 @@ public final class EngineIOConnection: Sendable {
     private func runTimers() async {
         let clock = ContinuousClock()
         while !Task.isCancelled {
-            guard let deadline = self.state.withLock({ $0.session.nextDeadline }) else { return }
-            // Sleep at most one second: deadlines can move earlier (upgrade timeout), and we re-check often enough.
-            let wake = min(deadline, clock.now + .seconds(1))
+            let next = self.state.withLock { state -> (deadline: ContinuousClock.Instant, upgradeBound: Duration?)? in
+                guard let deadline = state.session.nextDeadline else { return nil }
+                let mayStartUpgrade = state.session.transport == .polling && !state.session.isUpgrading
+                return (deadline, mayStartUpgrade ? state.session.configuration.upgradeTimeout : nil)
+            }
+            guard let next else { return }
+            // Sleep until the next deadline, so an idle connection wakes once per ping rather than on a fixed tick. Only
+            // an upgrade can bring a deadline forward by more than it saves, and only a polling session can start one:
+            // such a session also wakes every upgrade timeout, so a stale probe is closed at most that late. (A pong
+            // can bring the next ping forward by at most pingTimeout - pingInterval; sending it at the old deadline
+            // still keeps it within the client's pingInterval + pingTimeout.)
+            let wake = next.upgradeBound.map { min(next.deadline, clock.now + $0) } ?? next.deadline
             do {
                 try await clock.sleep(until: wake, tolerance: .milliseconds(5))
             } catch {

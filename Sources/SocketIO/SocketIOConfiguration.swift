@@ -15,11 +15,16 @@ public struct SocketIOConfiguration: Sendable {
         public var maxDisconnectionDuration: Duration
         /// Whether middlewares are skipped for a restored session (default `true`).
         public var skipMiddlewares: Bool
+        /// The most packets the namespace's log keeps (default 10,000): it holds every packet emitted within
+        /// `maxDisconnectionDuration`, so without a bound its memory grows with the message rate. When a packet a
+        /// client would need has been dropped, the client gets a fresh session instead (`recovered` is false).
+        public var maxPackets: Int
 
         /// Creates recovery settings.
-        public init(maxDisconnectionDuration: Duration = .seconds(120), skipMiddlewares: Bool = true) {
+        public init(maxDisconnectionDuration: Duration = .seconds(120), skipMiddlewares: Bool = true, maxPackets: Int = 10_000) {
             self.maxDisconnectionDuration = maxDisconnectionDuration
             self.skipMiddlewares = skipMiddlewares
+            self.maxPackets = max(1, maxPackets)
         }
     }
 

@@ -3,8 +3,8 @@ import DequeModule
 /// Connection-state-recovery bookkeeping for one namespace: the log of emitted packets with their offsets, and the
 /// sessions of recently disconnected sockets.
 ///
-/// A pure value: time is passed in, nothing is scheduled. Entries and sessions older than
-/// `maxDisconnectionDuration` are pruned whenever a packet is recorded.
+/// A pure value: time is passed in, nothing is scheduled. Entries older than `maxDisconnectionDuration`, and the oldest
+/// entries beyond `maxPackets`, are pruned whenever a packet is recorded; expired sessions at most once a second.
 public struct SocketIORecoveryStore: Sendable {
     /// A disconnected socket that may be restored.
     public struct Session: Sendable, Hashable {
@@ -42,14 +42,17 @@ public struct SocketIORecoveryStore: Sendable {
     ]
 
     let maxDisconnectionDuration: Duration
+    let maxPackets: Int
     var entries: Deque<Entry> = []
     var sessions: [String: Session] = [:]
+    var sessionsPrunedAt: ContinuousClock.Instant?
     var lastMillis: Int64 = -1
     var sequence = 0
 
-    /// Creates an empty store.
-    public init(maxDisconnectionDuration: Duration) {
+    /// Creates an empty store that keeps at most `maxPackets` packets.
+    public init(maxDisconnectionDuration: Duration, maxPackets: Int = 10_000) {
         self.maxDisconnectionDuration = maxDisconnectionDuration
+        self.maxPackets = max(1, maxPackets)
     }
 
     /// Logs an EVENT and returns it with its offset appended as the last argument.
@@ -65,6 +68,7 @@ public struct SocketIORecoveryStore: Sendable {
         let offset = self.nextOffset(wallClockMillis)
         var stamped = packet
         if case .array(let elements) = packet.data { stamped.data = .array(elements + [.string(offset)]) }
+        if self.entries.count >= self.maxPackets { self.entries.removeFirst(self.entries.count - self.maxPackets + 1) }
         self.entries.append(Entry(offset: offset, packet: stamped, target: target, emittedAt: now))
         return stamped
     }
@@ -86,11 +90,14 @@ public struct SocketIORecoveryStore: Sendable {
         return (session, missed.map(\.packet))
     }
 
-    /// Drops log entries and sessions older than `maxDisconnectionDuration`.
+    /// Drops log entries older than `maxDisconnectionDuration`, and expired sessions (at most once a second, since that
+    /// walks every kept session; `restore` checks a session's age itself).
     public mutating func prune(now: ContinuousClock.Instant) {
         while let first = self.entries.first, now - first.emittedAt > self.maxDisconnectionDuration {
             self.entries.removeFirst()
         }
+        if let last = self.sessionsPrunedAt, now - last < .seconds(1) { return }
+        self.sessionsPrunedAt = now
         self.sessions = self.sessions.filter { now - $0.value.disconnectedAt <= self.maxDisconnectionDuration }
     }
 

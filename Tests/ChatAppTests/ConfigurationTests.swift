@@ -9,6 +9,7 @@ struct ConfigurationTests {
         #expect(configuration.databaseURL == "sqlite:./data/chatblizz.sqlite")
         #expect(configuration.limits.maxMessageBytes == 16 * 1024)
         #expect(configuration.maxJSONBodyBytes == 64 * 1024)
+        #expect(configuration.recoveryMaxPackets == 10_000)
     }
 
     @Test func originalNamesAreHonoured() throws {
@@ -26,6 +27,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("PORT", "abc"), ("PORT", "70000"), ("DB_PORT", "-1"), ("CHATBLIZZ_BCRYPT_COST", "99"), ("CHATBLIZZ_LOG_LEVEL", "loud"),
         ("CHATBLIZZ_MAX_MESSAGE_BYTES", "0"), ("CHATBLIZZ_MIGRATE_ON_START", "maybe"), ("CHATBLIZZ_ACCESS_TOKEN_TTL", "1"),
+        ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"),
     ])
     func badValuesNameTheirKey(_ key: String, _ value: String) throws {
         var environment = [key: value]

@@ -49,6 +49,21 @@ import Testing
         #expect(store.entries.isEmpty)
     }
 
+    @Test func theLogKeepsAtMostMaxPacketsAndOlderOffsetsGiveAFreshConnection() throws {
+        var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120), maxPackets: 3)
+        let offsets = (0..<5).map { index in
+            store.record(SocketIOPacket(type: .event, data: ["tick", .number(Double(index))]), target: .init(), now: self.t0, wallClockMillis: 1)
+                .data?.arrayValue?.last?.stringValue ?? ""
+        }
+        #expect(store.entries.count == 3)
+        store.persist(.init(sid: "s", pid: "p", rooms: ["s"], data: nil, disconnectedAt: self.t0))
+        #expect(store.restore(pid: "p", offset: offsets[0], now: self.t0) == nil, "the packet after it was dropped")
+        store.persist(.init(sid: "s", pid: "p", rooms: ["s"], data: nil, disconnectedAt: self.t0))
+        let restoredValue = store.restore(pid: "p", offset: offsets[2], now: self.t0)
+        let restored = try #require(restoredValue)
+        #expect(restored.1.map { $0.data?.arrayValue?[1] } == [3, 4])
+    }
+
     @Test func serverRestoresSessionAndReplaysMissedEvents() async throws {
         let io = SocketIOServer(configuration: SocketIOConfiguration(connectionStateRecovery: .init()))
         let (events, continuation) = AsyncStream<String>.makeStream()

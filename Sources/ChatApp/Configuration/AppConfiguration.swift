@@ -38,6 +38,8 @@ public struct AppConfiguration: Sendable {
     public var pingTimeout: Duration = .milliseconds(20_000)
     /// `CHATBLIZZ_RECOVERY_WINDOW_S`: how long a dropped socket can come back and get what it missed (default 120, 0 = off).
     public var recoveryWindow: Duration = .seconds(120)
+    /// `CHATBLIZZ_RECOVERY_MAX_PACKETS`: the most packets the recovery log keeps (default 10,000).
+    public var recoveryMaxPackets: Int = 10_000
     /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
     public var corsOrigin: String?
     /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
@@ -86,6 +88,7 @@ public struct AppConfiguration: Sendable {
         if let ms = try reader.int("CHATBLIZZ_PING_INTERVAL_MS", in: 100...600_000) { pingInterval = .milliseconds(ms) }
         if let ms = try reader.int("CHATBLIZZ_PING_TIMEOUT_MS", in: 100...600_000) { pingTimeout = .milliseconds(ms) }
         if let seconds = try reader.int("CHATBLIZZ_RECOVERY_WINDOW_S", in: 0...86_400) { recoveryWindow = .seconds(seconds) }
+        recoveryMaxPackets = try reader.int("CHATBLIZZ_RECOVERY_MAX_PACKETS", in: 1...10_000_000) ?? recoveryMaxPackets
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
         if let url = try reader.string("REDIS_URL") {
             guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
