@@ -13,7 +13,8 @@ struct BenchEnvironment: Sendable {
     let connector: WebSocketConnector
     /// Distinguishes this run's user names and message ids from earlier runs against the same database.
     let runID: String
-    let server: ProcessSampler?
+    /// The server processes (one per node), summed in every sample.
+    let servers: [ProcessSampler]
     let client = ProcessSampler(pid: ProcessSampler.ownPID)
 
     static func with<T: Sendable>(_ options: CommonOptions, _ body: (BenchEnvironment) async throws -> T) async throws -> T {
@@ -31,9 +32,9 @@ struct BenchEnvironment: Sendable {
             group: group,
             loops: Array(group.makeIterator()),
             rest: RESTClient(http: http, base: url.base),
-            connector: try WebSocketConnector(url: url, sourceAddresses: options.sourceAddressList),
+            connector: try WebSocketConnector(urls: options.socketURLList.map(BenchURL.init), sourceAddresses: options.sourceAddressList),
             runID: runID,
-            server: options.serverPID.map { ProcessSampler(pid: $0) }
+            servers: options.serverPIDs.map { ProcessSampler(pid: $0) }
         )
         Output.status("run \(runID): \(options.threads) event loops, open-file limit \(fileLimit)")
         do {
@@ -69,10 +70,17 @@ struct BenchEnvironment: Sendable {
         return ByteBuffer(string: "4" + SocketIOPacket(type: .connect, data: auth).encode().text)
     }
 
+    /// The server's CPU time and memory, summed over its nodes.
     func sampleServer() -> ProcessSample? {
-        guard let server else { return nil }
+        guard !self.servers.isEmpty else { return nil }
         do {
-            return try server.sample()
+            let samples = try self.servers.map { try $0.sample() }
+            return ProcessSample(
+                cpuMicros: samples.reduce(0) { $0 + $1.cpuMicros },
+                rssBytes: samples.reduce(0) { $0 + $1.rssBytes },
+                peakRSSBytes: samples.reduce(0) { $0 + $1.peakRSSBytes },
+                atNanos: samples.map(\.atNanos).max() ?? Clock.nanos
+            )
         } catch {
             Output.status("cannot read the server's /proc: \(error)")
             return nil

@@ -67,6 +67,7 @@ struct ChatScenario: Sendable {
 
         Output.status("connecting \(self.deviceCount) sockets")
         let connector = self.environment.connector
+        let devicesPerUser = self.devicesPerUser
         let opened = try await SocketOpener(environment: self.environment, rate: self.connectRate).open(count: self.deviceCount) { index in
             let device = devices[index]
             let loop = loops[index % loops.count]
@@ -74,6 +75,7 @@ struct ChatScenario: Sendable {
                 device.value.connecting()
                 connector.connect(
                     index: index,
+                    node: index / devicesPerUser,
                     on: loop,
                     makeHandler: {
                         let handler = SocketIOClientHandler(connectFrame: device.value.connectFrame, delegate: device.value)

@@ -42,8 +42,25 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "What the server is: chatblizz (REST setup, token auth) or relay (no REST, auth {userId}).")
     var target = BenchTarget.chatblizz
 
-    @Option(name: .customLong("server-pid"), help: "Process id of the server, to report its CPU time and RSS from /proc (same machine only).")
-    var serverPID: Int32?
+    @Option(
+        name: .customLong("server-pid"),
+        help:
+            "Process id of the server, to report its CPU time and RSS from /proc (same machine only); repeat it for several nodes, whose figures are summed."
+    )
+    var serverPIDs: [Int32] = []
+
+    @Option(
+        name: .customLong("socket-urls"),
+        help:
+            "Comma-separated base URLs of the nodes the sockets connect to (default: --url). User u connects to node u % N, so with 2 nodes every chat pair talks across nodes; REST setup uses --url."
+    )
+    var socketURLs: String?
+
+    /// The nodes sockets connect to.
+    var socketURLList: [String] {
+        let urls = (self.socketURLs ?? "").split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.isEmpty }
+        return urls.isEmpty ? [self.url] : urls
+    }
 
     @Option(help: "Measured duration in seconds (after the warmup).")
     var duration: Double = 10
@@ -73,5 +90,6 @@ struct CommonOptions: ParsableArguments {
         guard self.threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard self.setupConcurrency >= 1 else { throw ValidationError("--setup-concurrency must be at least 1") }
         _ = try BenchURL(self.url)
+        for url in self.socketURLList { _ = try BenchURL(url) }
     }
 }

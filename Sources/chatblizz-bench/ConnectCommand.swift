@@ -74,6 +74,7 @@ struct ConnectCommand: AsyncParsableCommand {
                 device.value.connecting()
                 connector.connect(
                     index: index,
+                    node: index,
                     on: loop,
                     makeHandler: {
                         let handler = SocketIOClientHandler(connectFrame: device.value.connectFrame, delegate: device.value)

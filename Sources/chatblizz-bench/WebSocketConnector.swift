@@ -6,8 +6,8 @@ import NIOWebSocket
 /// Where and how benchmark sockets connect: one channel pipeline per connection (HTTP/1.1 upgrade to WebSocket, then
 /// ``SocketIOClientHandler``), many connections per event loop.
 struct WebSocketConnector: Sendable {
-    let host: String
-    let port: Int
+    /// The nodes' host and port; connection `node` goes to `nodes[node % nodes.count]`.
+    let nodes: [(host: String, port: Int)]
     /// The request target of the upgrade, e.g. `/socket.io/?EIO=4&transport=websocket`.
     let path: String
     /// Local addresses to bind, used round-robin so that one address's ephemeral ports do not limit the count.
@@ -15,9 +15,9 @@ struct WebSocketConnector: Sendable {
     /// Largest inbound WebSocket frame.
     let maxFrameSize: Int
 
-    init(url: BenchURL, sourceAddresses: [String], maxFrameSize: Int = 1 << 20) throws {
-        self.host = url.host
-        self.port = url.port
+    init(urls: [BenchURL], sourceAddresses: [String], maxFrameSize: Int = 1 << 20) throws {
+        guard !urls.isEmpty else { throw BenchError("no server URL") }
+        self.nodes = urls.map { ($0.host, $0.port) }
         self.path = "/socket.io/?EIO=4&transport=websocket"
         self.sourceAddresses = try sourceAddresses.map { try SocketAddress(ipAddress: $0, port: 0) }
         self.maxFrameSize = maxFrameSize
@@ -28,6 +28,7 @@ struct WebSocketConnector: Sendable {
     /// upgrade happened.
     func connect(
         index: Int,
+        node: Int,
         on loop: any EventLoop,
         makeHandler: @escaping @Sendable () -> SocketIOClientHandler?,
         ended: @escaping @Sendable (String) -> Void
@@ -38,8 +39,7 @@ struct WebSocketConnector: Sendable {
         if !self.sourceAddresses.isEmpty {
             bootstrap = bootstrap.bind(to: self.sourceAddresses[index % self.sourceAddresses.count])
         }
-        let host = self.host
-        let port = self.port
+        let (host, port) = self.nodes[node % self.nodes.count]
         let path = self.path
         let maxFrameSize = self.maxFrameSize
         let future = bootstrap.channelInitializer { channel in
