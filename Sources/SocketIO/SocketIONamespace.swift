@@ -54,7 +54,9 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
         self.handlers = handlers
         self.onHandlerError = onHandlerError
         self.recoveryConfiguration = recovery
-        self.recovery = recovery.map { SocketIORecoveryBox(SocketIORecoveryStore(maxDisconnectionDuration: $0.maxDisconnectionDuration, maxPackets: $0.maxPackets)) }
+        self.recovery = recovery.map {
+            SocketIORecoveryBox(SocketIORecoveryStore(maxDisconnectionDuration: $0.maxDisconnectionDuration, maxPackets: $0.maxPackets))
+        }
         let adapter = makeAdapter(self)
         self.adapterBox.withLock { $0 = adapter }
     }
