@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 
-struct ChatCommand: AsyncParsableCommand {
+struct ChatCommand: BenchScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
         abstract: "P pairs of users exchange 1:1 messages; latency send→ack and send→receive_message, verified exactly once.",
@@ -54,13 +54,8 @@ struct ChatCommand: AsyncParsableCommand {
         guard self.connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
     }
 
-    func run() async throws {
-        let passed = try await BenchEnvironment.with(self.common) { environment in
-            var report = try await ChatScenario(command: self, environment: environment).run()
-            try report.finish(options: self.common)
-            return report.passed
-        }
-        if !passed { throw ExitCode(1) }
+    func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {
+        try await ChatScenario(command: self, environment: environment).run()
     }
 }
 

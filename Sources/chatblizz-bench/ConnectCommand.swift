@@ -1,7 +1,7 @@
 import ArgumentParser
 import NIOCore
 
-struct ConnectCommand: AsyncParsableCommand {
+struct ConnectCommand: BenchScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
         abstract: "Open N authenticated sockets at a rate, hold them idle (Engine.IO ping/pong flowing), report memory per connection.",
@@ -34,16 +34,7 @@ struct ConnectCommand: AsyncParsableCommand {
         guard self.rate > 0 else { throw ValidationError("--rate must be positive") }
     }
 
-    func run() async throws {
-        let passed = try await BenchEnvironment.with(self.common) { environment in
-            var report = try await self.runScenario(environment)
-            try report.finish(options: self.common)
-            return report.passed
-        }
-        if !passed { throw ExitCode(1) }
-    }
-
-    private func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {
+    func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {
         var report = BenchReport(scenario: "connect", options: self.common)
         report.parameters["sockets"] = String(self.sockets)
         report.parameters["sockets_per_user"] = String(self.socketsPerUser)

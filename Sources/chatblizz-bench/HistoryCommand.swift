@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import SocketIO
 
-struct HistoryCommand: AsyncParsableCommand {
+struct HistoryCommand: BenchScenarioCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "REST keyset paging of a long conversation by concurrent readers; page latency, pages/s, every walk verified.",
@@ -36,16 +36,7 @@ struct HistoryCommand: AsyncParsableCommand {
         guard (1...1000).contains(self.pageSize) else { throw ValidationError("--page-size must be 1...1000") }
     }
 
-    func run() async throws {
-        let passed = try await BenchEnvironment.with(self.common) { environment in
-            var report = try await self.runScenario(environment)
-            try report.finish(options: self.common)
-            return report.passed
-        }
-        if !passed { throw ExitCode(1) }
-    }
-
-    private func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {
+    func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {
         var report = BenchReport(scenario: "history", options: self.common)
         report.parameters["messages"] = String(self.messages)
         report.parameters["clients"] = String(self.clients)
