@@ -60,26 +60,29 @@ extension SocketIOPacket {
     /// Encodes the packet, replacing binary buffers with numbered placeholders (depth first).
     public func encode() -> SocketIOEncodedPacket {
         var attachments: [ByteBuffer] = []
-        let data = self.data.map { Self.deconstruct($0, into: &attachments) }
+        // Most packets carry no binary: only those are rebuilt with placeholders.
+        let data = self.data.map { $0.containsBinary ? Self.deconstruct($0, into: &attachments) : $0 }
         var type = self.type
         if !attachments.isEmpty {
             if type == .event { type = .binaryEvent }
             if type == .ack { type = .binaryAck }
         }
-        var text = String(type.rawValue)
+        var text: [UInt8] = []
+        text.reserveCapacity(256)
+        text.append(UInt8(ascii: "0") + type.rawValue)
         if type == .binaryEvent || type == .binaryAck {
-            text += String(attachments.count) + "-"
+            text.append(contentsOf: String(attachments.count).utf8)
+            text.append(UInt8(ascii: "-"))
         }
         if self.namespace != "/" {
-            text += self.namespace + ","
+            text.append(contentsOf: self.namespace.utf8)
+            text.append(UInt8(ascii: ","))
         }
         if let ackID = self.ackID {
-            text += String(ackID)
+            text.append(contentsOf: String(ackID).utf8)
         }
-        if let data {
-            data.write(to: &text)
-        }
-        return SocketIOEncodedPacket(text: text, attachments: attachments)
+        data?.write(to: &text)
+        return SocketIOEncodedPacket(text: String(decoding: text, as: UTF8.self), attachments: attachments)
     }
 
     static func deconstruct(_ value: JSONValue, into attachments: inout [ByteBuffer]) -> JSONValue {
