@@ -1,3 +1,4 @@
+import ChatCore
 import Foundation
 
 /// Finds the access-token signing secret at start-up.

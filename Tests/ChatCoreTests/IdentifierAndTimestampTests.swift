@@ -28,6 +28,11 @@ struct IdentifierAndTimestampTests {
         #expect(Timestamp(iso8601: text) == Timestamp(milliseconds: millis))
     }
 
+    @Test func iso8601WritesYearsPastFourDigits() {
+        #expect(Timestamp(milliseconds: 253_402_300_800_000).iso8601 == "10000-01-01T00:00:00.000Z")
+        #expect(Timestamp(milliseconds: 253_402_300_799_999).iso8601 == "9999-12-31T23:59:59.999Z")
+    }
+
     @Test func iso8601ParsingIsStrict() {
         #expect(Timestamp(iso8601: "2025-05-10T23:41:12Z") == Timestamp(milliseconds: 1_746_920_472_000))
         #expect(Timestamp(iso8601: "2025-05-10T23:41:12.5+00:00") == Timestamp(milliseconds: 1_746_920_472_500))

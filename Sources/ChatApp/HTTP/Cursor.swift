@@ -5,19 +5,13 @@ import Foundation
 /// tampered cursor is a clean 400.
 enum Cursor {
     static func encode(_ parts: [String]) -> String {
-        let text = (["c1"] + parts).joined(separator: "\u{1F}")
-        return Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Base64URL.encode((["c1"] + parts).joined(separator: "\u{1F}").utf8)
     }
 
     /// The parts of a cursor made by `encode`, or nil when it is not one.
     static func decode(_ cursor: String, parts count: Int) -> [String]? {
         guard cursor.utf8.count <= 1024 else { return nil }
-        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.utf8.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
+        guard let bytes = Base64URL.decode(cursor), let text = String(validating: bytes, as: UTF8.self) else { return nil }
         let parts = text.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == count + 1, parts[0] == "c1" else { return nil }
         return Array(parts.dropFirst())
