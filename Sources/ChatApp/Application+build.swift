@@ -78,7 +78,8 @@ public struct ChatBackends: Sendable {
             ids: ids,
             limits: configuration.limits
         )
-        let friends = FriendshipService(friendships: stores.friendships, users: stores.users, events: events)
+        let permissions = configuration.permissionCacheTTL > .zero ? MessagingPermissionCache(ttl: configuration.permissionCacheTTL) : nil
+        let friends = FriendshipService(friendships: stores.friendships, users: stores.users, events: events, permissions: permissions)
         let messaging = MessagingService(
             messages: database.messages,
             pipeline: DirectMessagePipeline(store: database.messages),
@@ -168,7 +169,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
         services: backends.connectionServices + scaleOut.services + [
             SocketIOService(server: socketIO),
-            RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, logger: logger),
+            RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, friends: backends.friends, logger: logger),
             PresenceHeartbeat(
                 presence: backends.presence,
                 realtime: realtime,

@@ -93,6 +93,23 @@ public enum FriendshipStoreConformance {
             #expect(try await !store.deleteBlock(blocker: a, blocked: b))
             #expect(try await !store.isBlocked(between: a, and: b))
         },
+        ConformanceCase("friendships: only unblocked accepted friends can message") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            #expect(try await !store.canMessage(between: a, and: b))
+            try await store.insert(row(a, b, .pending, at: 100))
+            #expect(try await !store.canMessage(between: a, and: b))
+            #expect(try await store.update(row(a, b, .accepted, at: 200, version: 2), expectedVersion: 1))
+            #expect(try await store.canMessage(between: a, and: b))
+            #expect(try await store.canMessage(between: b, and: a))
+            #expect(try await store.insertBlock(Block(blocker: b, blocked: a, createdAt: Timestamp(milliseconds: 300))))
+            #expect(try await !store.canMessage(between: a, and: b))
+            #expect(try await !store.canMessage(between: b, and: a))
+            #expect(try await store.insertBlock(Block(blocker: c, blocked: a, createdAt: Timestamp(milliseconds: 301))))
+            #expect(try await store.deleteBlock(blocker: b, blocked: a))
+            #expect(try await store.canMessage(between: a, and: b))
+            try await store.insert(row(a, c, .accepted, at: 400))
+            #expect(try await !store.canMessage(between: a, and: c))
+        },
         ConformanceCase("friendships: change feed in (updatedAt, pairKey) order") { (fixture: StoreFixture) async throws in
             let store = fixture.friendships
             try await store.insert(row(a, b, .pending, at: 100))

@@ -111,6 +111,10 @@ public struct RedisCachedFriendshipStore<Base: FriendshipStore>: FriendshipStore
         try await self.base.blocks(by: user)
     }
 
+    public func canMessage(between a: UserID, and b: UserID) async throws -> Bool {
+        try await self.base.canMessage(between: a, and: b)
+    }
+
     public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
         try await self.base.blockedPeers(of: user, among: others)
     }

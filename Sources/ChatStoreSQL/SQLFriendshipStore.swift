@@ -131,6 +131,22 @@ public struct SQLFriendshipStore: FriendshipStore {
         }
     }
 
+    public func canMessage(between a: UserID, and b: UserID) async throws -> Bool {
+        try await provider.withReader { database in
+            try await database.raw(
+                """
+                SELECT 1 AS allowed FROM friends
+                WHERE pair_key = \(bind: ConversationID(a, b).rawValue) AND status = \(bind: FriendshipStatus.accepted.rawValue)
+                    AND NOT EXISTS (
+                        SELECT 1 FROM blocks
+                        WHERE (blocker_id = \(bind: a.rawValue) AND blocked_id = \(bind: b.rawValue))
+                            OR (blocker_id = \(bind: b.rawValue) AND blocked_id = \(bind: a.rawValue))
+                    )
+                """
+            ).first() != nil
+        }
+    }
+
     public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
         guard !others.isEmpty else { return [] }
         let ids = others.map(\.rawValue)

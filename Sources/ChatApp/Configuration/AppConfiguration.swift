@@ -40,6 +40,10 @@ public struct AppConfiguration: Sendable {
     public var recoveryWindow: Duration = .seconds(120)
     /// `CHATBLIZZ_RECOVERY_MAX_PACKETS`: the most packets the recovery log keeps (default 10,000).
     public var recoveryMaxPackets: Int = 10_000
+    /// `CHATBLIZZ_PERMISSION_CACHE_MS`: how long a node reuses "these two may message each other" before asking the
+    /// database again (default 2,000; 0 = ask for every message). Changes made on this node apply at once; changes
+    /// made on another node apply when its event arrives, at the latest after this long.
+    public var permissionCacheTTL: Duration = .seconds(2)
     /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
     public var corsOrigin: String?
     /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
@@ -89,6 +93,7 @@ public struct AppConfiguration: Sendable {
         if let ms = try reader.int("CHATBLIZZ_PING_TIMEOUT_MS", in: 100...600_000) { pingTimeout = .milliseconds(ms) }
         if let seconds = try reader.int("CHATBLIZZ_RECOVERY_WINDOW_S", in: 0...86_400) { recoveryWindow = .seconds(seconds) }
         recoveryMaxPackets = try reader.int("CHATBLIZZ_RECOVERY_MAX_PACKETS", in: 1...10_000_000) ?? recoveryMaxPackets
+        if let ms = try reader.int("CHATBLIZZ_PERMISSION_CACHE_MS", in: 0...600_000) { permissionCacheTTL = .milliseconds(ms) }
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
         if let url = try reader.string("REDIS_URL") {
             guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {

@@ -8,6 +8,8 @@ import SocketIO
 struct RealtimeFanout: Service {
     let bus: any EventBus
     let namespace: SocketIONamespace
+    /// Told of every friendship change, so its cached messaging permissions follow changes made on other nodes.
+    let friends: FriendshipService
     let logger: Logger
 
     func run() async throws {
@@ -59,6 +61,7 @@ struct RealtimeFanout: Service {
 
     /// Each side gets the friendship as seen from itself.
     private func emitFriendship(_ name: String, _ friendship: Friendship) async {
+        friends.forgetPermission(of: friendship)
         for user in [friendship.requester, friendship.addressee] {
             await namespace.local.to(ChatRealtime.room(user)).emit(name, arguments: [RealtimePayload.friendship(friendship, for: user)])
         }

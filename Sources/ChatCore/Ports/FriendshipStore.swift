@@ -29,6 +29,8 @@ public protocol FriendshipStore: Sendable {
     func blocks(by user: UserID) async throws -> [Block]
     /// Which of `others` have a block with `user`, in either direction.
     func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID>
+    /// Whether the two users are accepted friends and neither blocks the other: the check before every message.
+    func canMessage(between a: UserID, and b: UserID) async throws -> Bool
 }
 
 extension FriendshipStore {
@@ -37,5 +39,11 @@ extension FriendshipStore {
         var blocked: Set<UserID> = []
         for other in others where try await isBlocked(between: user, and: other) { blocked.insert(other) }
         return blocked
+    }
+
+    /// ``friendship(between:and:)`` then ``isBlocked(between:and:)``; SQL stores answer it with one query.
+    public func canMessage(between a: UserID, and b: UserID) async throws -> Bool {
+        guard let row = try await friendship(between: a, and: b), row.status == .accepted else { return false }
+        return try await !isBlocked(between: a, and: b)
     }
 }

@@ -4,12 +4,21 @@ public struct FriendshipService: Sendable {
     let users: any UserStore
     let events: any EventBus
     let clock: ChatClock
+    /// Reused "allowed" answers of ``canMessage(_:_:)``; `nil` checks the store every time.
+    let permissions: MessagingPermissionCache?
 
-    public init(friendships: any FriendshipStore, users: any UserStore, events: any EventBus, clock: ChatClock = .system) {
+    public init(
+        friendships: any FriendshipStore,
+        users: any UserStore,
+        events: any EventBus,
+        clock: ChatClock = .system,
+        permissions: MessagingPermissionCache? = nil
+    ) {
         self.friendships = friendships
         self.users = users
         self.events = events
         self.clock = clock
+        self.permissions = permissions
     }
 
     /// Sends a request; if the other user already asked, this accepts theirs instead.
@@ -51,12 +60,14 @@ public struct FriendshipService: Sendable {
         guard try await friendships.insertBlock(Block(blocker: caller, blocked: other, createdAt: now)) else {
             throw ChatError.conflict("this user is already blocked")
         }
+        permissions?.invalidate(ConversationID(caller, other))
         for _ in 0..<8 {
             guard let row = try await friendships.friendship(between: caller, and: other),
                 row.status == .pending || row.status == .accepted
             else { return }
             let ended = row.changed(to: row.status == .accepted ? .removed : .cancelled, at: now)
             if try await friendships.update(ended, expectedVersion: row.version) {
+                permissions?.invalidate(ended.pairKey)
                 await events.announce(row.status == .accepted ? .friendRemoved(ended) : .friendRequestCancelled(ended))
                 return
             }
@@ -68,6 +79,7 @@ public struct FriendshipService: Sendable {
         guard try await friendships.deleteBlock(blocker: caller, blocked: other) else {
             throw ChatError.notFound("this user is not blocked")
         }
+        permissions?.invalidate(ConversationID(caller, other))
     }
 
     public func friends(of caller: UserID, after cursor: FriendshipCursor?, limit: Int) async throws -> [Friendship] {
@@ -87,10 +99,22 @@ public struct FriendshipService: Sendable {
         try await friendships.blocks(by: caller)
     }
 
+    /// Forgets the cached permission of the pair: called for every friendship change announced on the event bus, so a
+    /// change made on another node applies here as soon as its event arrives.
+    public func forgetPermission(of friendship: Friendship) {
+        permissions?.invalidate(friendship.pairKey)
+    }
+
     /// Whether the two may exchange messages: friends, and neither blocks the other.
     public func canMessage(_ a: UserID, _ b: UserID) async throws -> Bool {
-        guard let row = try await friendships.friendship(between: a, and: b), row.status == .accepted else { return false }
-        return try await !friendships.isBlocked(between: a, and: b)
+        guard let permissions else { return try await friendships.canMessage(between: a, and: b) }
+        let pair = ConversationID(a, b)
+        let now = ContinuousClock.now
+        let cached = permissions.lookup(pair, now: now)
+        if cached.allowed { return true }
+        let allowed = try await friendships.canMessage(between: a, and: b)
+        if allowed { permissions.remember(pair, generation: cached.generation, now: now) }
+        return allowed
     }
 
     private func apply(_ action: FriendshipAction, actor: UserID, other: UserID) async throws -> Friendship {
@@ -105,10 +129,12 @@ public struct FriendshipService: Sendable {
                 } catch let error as ChatError where error.code == .conflict {
                     continue
                 }
+                permissions?.invalidate(row.pairKey)
                 await events.announce(.friendRequest(row))
                 return row
             case .update(let row):
                 guard let current, try await friendships.update(row, expectedVersion: current.version) else { continue }
+                permissions?.invalidate(row.pairKey)
                 await events.announce(Self.event(for: row, after: action))
                 return row
             }

@@ -167,10 +167,11 @@ public struct MessagingService: Sendable {
     /// Throws unless `sender` may write to `recipient`.
     public func checkCanMessage(_ sender: UserID, _ recipient: UserID) async throws {
         guard sender != recipient else { throw ChatError.validation("you cannot message yourself") }
+        // One query on the hot path: an accepted friendship implies both users exist (users are never deleted), so the
+        // user lookup only decides which error a refusal gets.
+        if try await friendships.canMessage(sender, recipient) { return }
         guard try await users.user(id: recipient) != nil else { throw ChatError.notFound("user not found") }
-        guard try await friendships.canMessage(sender, recipient) else {
-            throw ChatError.forbidden("you can only message friends who have not blocked you")
-        }
+        throw ChatError.forbidden("you can only message friends who have not blocked you")
     }
 
     private func validateBody(_ text: String) throws {
