@@ -52,4 +52,43 @@ struct RedisScaleOutTests {
             }
         }
     }
+
+    /// A block on node A stops messages sent through node B once A's event arrives there, although node B had the pair
+    /// cached as allowed for ten minutes.
+    @Test func aBlockOnOneNodeStopsMessagesThroughTheOther() async throws {
+        guard let redis = Self.redisURL() else { return }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-scale-\(UUID().uuidString)").path
+        guard let database = TestBackend.postgres.databaseURL(directory: directory) else { return }
+        let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let suffix = String(UUID().uuidString.prefix(6)).lowercased()
+        let configure: @Sendable (inout AppConfiguration) -> Void = { configuration in
+            configuration.redisURL = redis
+            configuration.databaseURL = database
+            configuration.jwtSecret = secret
+            configuration.permissionCacheTTL = .seconds(600)
+        }
+        try await TestServer.run(.postgres, configure: configure) { nodeA in
+            try await TestServer.run(.postgres, configure: configure) { nodeB in
+                let alice = try await nodeA.register("alice_\(suffix)")
+                let bob = try await nodeB.register("bob_\(suffix)")
+                let sent = try await nodeA.request(.post, "/api/v2/friends/requests", token: alice.token, json: #"{"userId":"\#(bob.id)"}"#)
+                #expect(sent.status == .created, "\(sent.text)")
+                let accepted = try await nodeB.request(.post, "/api/v2/friends/requests/\(alice.id)/accept", token: bob.token)
+                #expect(accepted.status == .ok, "\(accepted.text)")
+                let send = "/api/v2/conversations/\(alice.id)/messages"
+                #expect(try await nodeB.request(.post, send, token: bob.token, json: #"{"text":"hi"}"#).status == .created)
+
+                let block = try await nodeA.request(.post, "/api/v2/blocks", token: alice.token, json: #"{"userId":"\#(bob.id)"}"#)
+                #expect(block.status == .noContent, "\(block.text)")
+                let deadline = ContinuousClock.now + .seconds(5)
+                var status = HTTPResponse.Status.created
+                while ContinuousClock.now < deadline {
+                    status = try await nodeB.request(.post, send, token: bob.token, json: #"{"text":"still there?"}"#).status
+                    if status == .forbidden { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(status == .forbidden)
+            }
+        }
+    }
 }
