@@ -74,11 +74,17 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
                     connection.close(reason: .forcedClose)
                 }
             }
+            var awaitingConnect = true
             for await item in self.inbound {
                 switch item {
                 case .packet(let packet):
                     self.state.withLock { $0.backlog -= 1 }
                     await self.handle(packet, connection: connection)
+                    if awaitingConnect, !self.state.withLock({ $0.sockets.isEmpty }) {
+                        // Connected: end the timeout task now rather than keep it (and its memory) for the timeout.
+                        awaitingConnect = false
+                        group.cancelAll()
+                    }
                 case .closed(let reason):
                     let sockets = self.state.withLock { state in
                         defer { state.sockets = [:] }
@@ -149,10 +155,16 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
             socket.data = session.data
         }
         let skipMiddlewares = restored != nil && namespace.recoveryConfiguration?.skipMiddlewares == true
-        do {
-            for middleware in handlers.middlewares where !skipMiddlewares { try await middleware(socket) }
-        } catch {
-            let refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
+        let middlewares = skipMiddlewares ? [] : handlers.middlewares
+        let refusal: SocketIOConnectError? = await Self.runOnce {
+            do {
+                for middleware in middlewares { try await middleware(socket) }
+                return nil
+            } catch {
+                return (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
+            }
+        }
+        if let refusal {
             let packet = SocketIOPacket(type: .connectError, namespace: namespace.name, data: refusal.payload)
             return connection.send(packet.encode().engineIOPackets)
         }
@@ -165,13 +177,23 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         var reply: JSONObject = ["sid": .string(socket.id)]
         if let pid = socket.pid { reply["pid"] = .string(pid) }
         connection.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: .object(reply)).encode().engineIOPackets)
-        for handler in handlers.connect {
-            do {
-                try await handler(socket)
-            } catch {
-                namespace.onHandlerError?(error, socket, "connect")
+        await Self.runOnce {
+            for handler in handlers.connect {
+                do {
+                    try await handler(socket)
+                } catch {
+                    namespace.onHandlerError?(error, socket, "connect")
+                }
             }
         }
+    }
+
+    /// Runs `body` in a child task and waits for it. The connection's task lives as long as the connection and keeps
+    /// the memory of its deepest call stack; the CONNECT middlewares and handlers (token checks, database lookups) go
+    /// deepest, so they run in a task that ends with them.
+    private static func runOnce<R: Sendable>(_ body: @escaping @Sendable () async -> R) async -> R {
+        async let result = body()
+        return await result
     }
 
     private func dispatch(_ packet: SocketIOPacket, to socket: SocketIOSocket) async {
