@@ -4,6 +4,8 @@ import SQLKit
 extension SQLMessageStore {
     /// Rows per multi-row `INSERT`, well under both engines' bind-parameter limits.
     static let insertChunkSize = 200
+    /// On SQLite, batches up to this many rows are one `INSERT` (14 parameters a row, under SQLite's 32,766).
+    static let sqliteSingleStatementRows = 1000
 
     /// One transaction: a multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`, then the stored rows of the drafts
     /// that did not insert, then the `conversations` upsert. Duplicates within the batch resolve to their first draft
@@ -13,22 +15,12 @@ extension SQLMessageStore {
         guard !drafts.isEmpty else { return [] }
         let plan = AppendPlan(drafts)
         let leaders = plan.leaders.map { drafts[$0] }
-        let (stored, inserted) = try await provider.withTransaction { database -> ([MessageID: Message], Set<String>) in
-            var inserted = Set<String>()
-            var start = 0
-            while start < leaders.count {
-                let chunk = leaders[start..<min(start + Self.insertChunkSize, leaders.count)]
-                inserted.formUnion(try await Self.insert(chunk, on: database))
-                start += Self.insertChunkSize
+        let (stored, inserted) =
+            if provider.flavor == .sqlite, leaders.count <= Self.sqliteSingleStatementRows {
+                try await appendInOneStatement(leaders)
+            } else {
+                try await appendInTransaction(leaders)
             }
-            let existing = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
-            let created = leaders.filter { inserted.contains($0.id.rawValue) }
-            try await Self.upsertConversations(for: created, on: database)
-            var result: [MessageID: Message] = [:]
-            for draft in created { result[draft.id] = draft }
-            for (id, message) in existing { result[id] = message }
-            return (result, inserted)
-        }
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(drafts.count)
         for (index, draft) in drafts.enumerated() {
@@ -38,6 +30,38 @@ extension SQLMessageStore {
             outcomes.append(AppendOutcome(message: message, created: created))
         }
         return outcomes
+    }
+
+    /// SQLite: one `INSERT … RETURNING` in autocommit, atomic with the trigger that updates `conversations` (migration
+    /// 8); the stored rows of drafts that clashed are read afterwards (they were committed before this insert).
+    private func appendInOneStatement(_ leaders: [MessageDraft]) async throws -> ([MessageID: Message], Set<String>) {
+        try await provider.withSession { database -> ([MessageID: Message], Set<String>) in
+            let inserted = Set(try await Self.insert(leaders[...], on: database))
+            var result = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
+            for draft in leaders where inserted.contains(draft.id.rawValue) { result[draft.id] = draft }
+            return (result, inserted)
+        }
+    }
+
+    /// One transaction: the inserts in chunks, the stored rows of the drafts that clashed, the `conversations` upsert.
+    private func appendInTransaction(_ leaders: [MessageDraft]) async throws -> ([MessageID: Message], Set<String>) {
+        try await provider.withTransaction { database -> ([MessageID: Message], Set<String>) in
+            var inserted = Set<String>()
+            var start = 0
+            while start < leaders.count {
+                let chunk = leaders[start..<min(start + Self.insertChunkSize, leaders.count)]
+                inserted.formUnion(try await Self.insert(chunk, on: database))
+                start += Self.insertChunkSize
+            }
+            let existing = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
+            let created = leaders.filter { inserted.contains($0.id.rawValue) }
+            // SQLite's trigger (migration 8) already did this for every inserted row; doing it again changes nothing.
+            if self.provider.flavor != .sqlite { try await Self.upsertConversations(for: created, on: database) }
+            var result: [MessageID: Message] = [:]
+            for draft in created { result[draft.id] = draft }
+            for (id, message) in existing { result[id] = message }
+            return (result, inserted)
+        }
     }
 
     /// Inserts the drafts, skipping any that clash with a stored row; returns the ids inserted.
