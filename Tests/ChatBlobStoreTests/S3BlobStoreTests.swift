@@ -130,8 +130,27 @@ struct PatternBody: AsyncSequence, Sendable {
     typealias Element = [UInt8]
     let size: Int
 
+    /// The pattern repeats every 1,000,003 bytes (a prime, so no part or chunk size lines up with it and a misplaced
+    /// part still changes the digest). Computed once: building tens of MiB byte by byte in a debug build held a thread
+    /// of the shared concurrency pool for seconds and starved the servers of tests running beside it.
+    static let period: [UInt8] = {
+        var block = [UInt8](repeating: 0, count: 1_000_003)
+        for index in block.indices { block[index] = UInt8(truncatingIfNeeded: index &* 7 &+ index >> 13) }
+        return block
+    }()
+
     func bytes(from offset: Int, count: Int) -> [UInt8] {
-        (offset..<Swift.min(size, offset + count)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 13) }
+        let end = Swift.min(size, offset + count)
+        var result: [UInt8] = []
+        result.reserveCapacity(Swift.max(0, end - offset))
+        var position = offset
+        while position < end {
+            let start = position % Self.period.count
+            let length = Swift.min(end - position, Self.period.count - start)
+            result.append(contentsOf: Self.period[start..<start + length])
+            position += length
+        }
+        return result
     }
 
     func expectedSHA256() -> String {

@@ -23,11 +23,12 @@ struct PresenceStoreTests {
         guard let url = RedisTestEnvironment.url() else { return }
         let keys = RedisTestEnvironment.uniqueKeys()
         try await withRedisClient(try RedisConfiguration.forTests(url: url)) { (client: RedisClient) async throws in
-            let store = RedisPresenceStore(client: client, keys: keys, ttlMilliseconds: 1_500)
+            // 4 s, so a stall of the loaded test process between the two commands does not let it expire first.
+            let store = RedisPresenceStore(client: client, keys: keys, ttlMilliseconds: 4_000)
             try await store.heartbeat(node: "n1", at: .now())
             let remaining = try await client.send("PTTL", keys.nodeAlive("n1")).int64 ?? -1
-            #expect(remaining > 0 && remaining <= 1_500)
-            #expect(try await eventually { try await client.send("EXISTS", keys.nodeAlive("n1")).int64 == 0 })
+            #expect(remaining > 0 && remaining <= 4_000)
+            #expect(try await eventually(timeout: .seconds(20)) { try await client.send("EXISTS", keys.nodeAlive("n1")).int64 == 0 })
             _ = try await client.send("SCRIPT", "FLUSH")
             #expect(try await store.socketConnected(UserID("u"), node: "n1", at: .now()))
             let offline = try await store.sweepExpiredNodes(at: Timestamp.now().adding(milliseconds: 3_000))

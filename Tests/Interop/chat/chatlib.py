@@ -68,7 +68,7 @@ class Device:
             self.history[message["id"]] = message
 
     async def connect(self, transports=None):
-        sio = socketio.AsyncClient(reconnection=False)
+        sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
         self.live_seen = set()
 
         @sio.on("receive_message")

@@ -54,7 +54,7 @@ async def main():
     stop = asyncio.Event()
 
     async def client(index):
-        sio = socketio.AsyncClient(reconnection=False)
+        sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
         await sio.connect(base, auth={"token": users[index][1]}, transports=["websocket"], wait_timeout=10)
         sequence = 0
         while not stop.is_set():

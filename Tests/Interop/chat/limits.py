@@ -23,7 +23,7 @@ def check(name, condition, detail=""):
 
 async def connect(base, token):
     refused = []
-    sio = socketio.AsyncClient(reconnection=False)
+    sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
 
     @sio.event
     async def connect_error(data):

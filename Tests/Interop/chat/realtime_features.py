@@ -88,7 +88,7 @@ async def validation_and_limits(api, base, rng, alice, bob):
     await a.disconnect()
 
     refused = []
-    bad = socketio.AsyncClient(reconnection=False)
+    bad = socketio.AsyncClient(reconnection=False, request_timeout=30)
 
     @bad.event
     async def connect_error(data):

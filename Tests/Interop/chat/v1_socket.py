@@ -27,7 +27,7 @@ async def main():
     api.befriend(alice, bob)
 
     received = {"receive_message": [], "receive_notification": []}
-    legacy = socketio.AsyncClient(reconnection=False)
+    legacy = socketio.AsyncClient(reconnection=False, request_timeout=30)
     for event in received:
         def handler(name):
             async def on_event(payload, *rest):

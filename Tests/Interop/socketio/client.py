@@ -22,7 +22,7 @@ def fail(message):
 
 
 async def connect(url, transports, auth=None, namespaces=None, handlers=None):
-    sio = socketio.AsyncClient(reconnection=False)
+    sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
     for event, handler in (handlers or {}).items():
         sio.on(event, handler, namespace=handler_namespace(event, namespaces))
     await sio.connect(url, auth=auth, transports=transports, namespaces=namespaces or ["/"], wait_timeout=20)
@@ -41,7 +41,7 @@ async def basic(url, transports):
             welcome.set_result((data, blob))
 
     sio = await connect(url, transports, auth={"token": "secret"}, handlers={"welcome": on_welcome})
-    data, blob = await asyncio.wait_for(welcome, 5)
+    data, blob = await asyncio.wait_for(welcome, 30)
     if blob != b"\x01\x02\x03":
         fail("welcome binary was %r" % (blob,))
     if data.get("id") != sio.get_sid():
@@ -58,7 +58,7 @@ async def basic(url, transports):
 
 
 async def auth_rejected(url, transports):
-    sio = socketio.AsyncClient(reconnection=False)
+    sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
     errors = []
 
     @sio.event
@@ -122,7 +122,7 @@ async def namespace(url, transports):
         fail("whoami %r" % (result,))
     await sio.disconnect()
     # An unknown namespace is refused with "Invalid namespace".
-    other = socketio.AsyncClient(reconnection=False)
+    other = socketio.AsyncClient(reconnection=False, request_timeout=30)
     errors = []
 
     @other.on("connect_error", namespace="/nope")

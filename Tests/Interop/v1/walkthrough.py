@@ -139,7 +139,7 @@ class Person:
         return self.http.post(self.base + "/api/v1/users/" + path, json=body, timeout=60, **kwargs)
 
     async def connect(self):
-        sio = socketio.AsyncClient(reconnection=False)
+        sio = socketio.AsyncClient(reconnection=False, request_timeout=30)
         for event in self.received:
             def handler(name):
                 async def on_event(payload, *rest):
@@ -277,7 +277,7 @@ async def walk(base, signer):
     check("messaging a non-friend: 403", stranger_chat.status_code == 403, stranger_chat.text)
     forged = requests.get(base + "/api/v1/users/getAllUsers/" + alice.uid, headers={"Authorization": "Bearer " + alice.token[:-4] + "AAAA"}, timeout=30)
     check("a forged token: 401 Forbidden: Invalid token", forged.status_code == 401 and forged.json() == {"message": "Forbidden: Invalid token"}, forged.text)
-    intruder = socketio.AsyncClient(reconnection=False)
+    intruder = socketio.AsyncClient(reconnection=False, request_timeout=30)
     refusals = []
 
     @intruder.on("connect_error")
@@ -293,7 +293,7 @@ async def walk(base, signer):
           refusals and refusals[0].get("message") == "Authentication error", refusals)
 
     # A token is checked at CONNECT; a socket must not outlive it. This one expires in 6 s.
-    short_lived = socketio.AsyncClient(reconnection=False)
+    short_lived = socketio.AsyncClient(reconnection=False, request_timeout=30)
     expiry = {"session_expired": None, "disconnected_at": None}
 
     @short_lived.on("session_expired")
