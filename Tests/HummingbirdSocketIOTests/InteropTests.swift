@@ -82,7 +82,7 @@ import Testing
     func heartbeatDetectsFrozenClient(transports: String) async throws {
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
-        let io = InteropServer.makeSocketIO(events: events)
+        let io = InteropServer.makeSocketIO(events: events, pingInterval: .milliseconds(500), pingTimeout: .milliseconds(400))
         try await InteropServer.withServer(io) { port in
             let client = PythonClient(scenario: "hang", port: port, transports: transports)
             try client.start()

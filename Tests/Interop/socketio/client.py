@@ -214,11 +214,14 @@ def main():
         sys.exit(2)
     transports = sys.argv[3].split(",")
     try:
-        asyncio.run(asyncio.wait_for(SCENARIOS[sys.argv[1]](sys.argv[2], transports), 30))
+        asyncio.run(asyncio.wait_for(SCENARIOS[sys.argv[1]](sys.argv[2], transports), 60))
     except SystemExit:
         raise
     except BaseException as error:  # noqa: BLE001 - any failure is reported to the Swift test
-        fail("%s: %s" % (type(error).__name__, error))
+        # The underlying cause (an aiohttp error behind engine.io's "Unexpected connection error") says what went wrong.
+        cause = error.__cause__ or error.__context__
+        detail = " (caused by %s: %s)" % (type(cause).__name__, cause) if cause is not None else ""
+        fail("%s: %s%s" % (type(error).__name__, error, detail))
 
 
 if __name__ == "__main__":
