@@ -69,7 +69,7 @@ struct ChatDeviceRecord: Sendable {
 
 /// One device of one user: a Socket.IO connection that sends `send_message` on a plan and records acks and
 /// `receive_message` events. Lives on its event loop.
-final class ChatDevice: BenchSocketDelegate {
+final class ChatDevice: BenchConnectingSocket {
     let index: Int
     let loop: any EventLoop
     let metrics: ChatLoopMetrics

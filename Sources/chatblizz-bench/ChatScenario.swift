@@ -69,23 +69,7 @@ struct ChatScenario: Sendable {
         let connector = self.environment.connector
         let devicesPerUser = self.devicesPerUser
         let opened = try await SocketOpener(environment: self.environment, rate: self.connectRate).open(count: self.deviceCount) { index in
-            let device = devices[index]
-            let loop = loops[index % loops.count]
-            return loop.flatSubmit {
-                device.value.connecting()
-                connector.connect(
-                    index: index,
-                    node: index / devicesPerUser,
-                    on: loop,
-                    makeHandler: {
-                        let handler = SocketIOClientHandler(connectFrame: device.value.connectFrame, delegate: device.value)
-                        device.value.socket = handler
-                        return handler
-                    },
-                    ended: { reason in device.value.transportEnded(reason) }
-                )
-                return device.value.ready.futureResult
-            }
+            connector.open(devices[index], index: index, node: index / devicesPerUser, on: loops[index % loops.count])
         }
         guard opened.failed == 0 else {
             await self.stop(devices)

@@ -59,23 +59,7 @@ struct ConnectCommand: BenchScenarioCommand {
         Output.status("opening \(self.sockets) sockets at \(self.rate)/s")
         let connector = environment.connector
         let opened = try await SocketOpener(environment: environment, rate: self.rate).open(count: self.sockets) { index in
-            let device = devices[index]
-            let loop = loops[index % loops.count]
-            return loop.flatSubmit {
-                device.value.connecting()
-                connector.connect(
-                    index: index,
-                    node: index,
-                    on: loop,
-                    makeHandler: {
-                        let handler = SocketIOClientHandler(connectFrame: device.value.connectFrame, delegate: device.value)
-                        device.value.socket = handler
-                        return handler
-                    },
-                    ended: { reason in device.value.transportEnded(reason) }
-                )
-                return device.value.ready.futureResult
-            }
+            connector.open(devices[index], index: index, node: index, on: loops[index % loops.count])
         }
         let serverConnected = environment.sampleServer()
         Output.status("\(self.sockets - opened.failed) connected, \(opened.failed) failed; holding \(self.common.warmup + self.common.duration) s")
@@ -122,7 +106,7 @@ struct ConnectCommand: BenchScenarioCommand {
 }
 
 /// A socket that only connects and answers pings.
-final class IdleSocket: BenchSocketDelegate {
+final class IdleSocket: BenchConnectingSocket {
     let loop: any EventLoop
     let metrics: ChatLoopMetrics
     let connectFrame: ByteBuffer
