@@ -2,7 +2,7 @@ import NIOCore
 
 /// A benchmark connection that owns one socket: what ``WebSocketConnector/open(_:index:node:on:)`` needs from it.
 /// Used only on its event loop.
-protocol BenchConnectingSocket: BenchSocketDelegate {
+protocol BenchConnectingSocket: BenchSocketDelegate, SendableMetatype {
     /// The Socket.IO CONNECT frame to send once the upgrade succeeded.
     var connectFrame: ByteBuffer { get }
     /// Succeeds once CONNECT is accepted, fails when the connection ends first.
