@@ -12,7 +12,7 @@ public protocol EngineIOConnectionDelegate: Sendable {
 }
 
 /// One live Engine.IO session: the ``EngineIOSession`` state machine plus the transports it drives.
-public final class EngineIOConnection: Sendable {
+public final class EngineIOConnection: Sendable, EngineIOTimerTarget {
     struct State {
         var session: EngineIOSession
         var pollWaiter: CheckedContinuation<[EngineIOPacket]?, Never>?
@@ -20,6 +20,8 @@ public final class EngineIOConnection: Sendable {
         var active: EngineIOWebSocketOutbox?
         var probe: EngineIOWebSocketOutbox?
         var closeWaiters: [CheckedContinuation<Void, Never>] = []
+        /// When to close unless ``EngineIOConnection/setCloseDeadline(_:)`` clears it first.
+        var closeDeadline: ContinuousClock.Instant?
     }
 
     /// The session id.
@@ -74,6 +76,13 @@ public final class EngineIOConnection: Sendable {
     /// Closes the connection from the server side.
     public func close(reason: EngineIOCloseReason = .forcedClose) {
         self.apply { $0.close(reason: reason) }
+    }
+
+    /// Closes the connection at `deadline` (a forced close) unless it is cleared with `nil` first: the Socket.IO
+    /// connect timeout. Set it when the delegate is made: the server's timer wheel learns of it when it schedules the
+    /// connection, so a deadline set later may fire only as late as the next heartbeat.
+    public func setCloseDeadline(_ deadline: ContinuousClock.Instant?) {
+        self.state.withLock { $0.closeDeadline = deadline }
     }
 
     /// Applies an event to the state machine and performs its actions.
@@ -159,40 +168,35 @@ public final class EngineIOConnection: Sendable {
         }
     }
 
-    /// Runs the heartbeat and the delegate until the connection closes. Call it from a structured task that owns the
-    /// connection.
+    /// Runs the delegate until the connection closes. Call it from a structured task that owns the connection; the
+    /// server's ``EngineIOTimerWheel`` drives the heartbeat.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.runTimers() }
-            // The delegate runs in this task so its close handling is not cancelled along with the timers.
-            await self.delegate?.run(self)
-            await self.waitUntilClosed()
-            group.cancelAll()
+        await self.delegate?.run(self)
+        await self.waitUntilClosed()
+    }
+
+    /// When the timers next have work: the session's next deadline, or sooner for a polling session that may start an
+    /// upgrade (whose deadline the wheel would not otherwise learn of). A pong can bring the next ping forward by at
+    /// most pingTimeout - pingInterval; sending it at the old deadline still keeps it within the client's
+    /// pingInterval + pingTimeout.
+    func timerDeadline(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        self.state.withLock { state in
+            guard var deadline = state.session.nextDeadline else { return nil }
+            if let closeDeadline = state.closeDeadline { deadline = min(deadline, closeDeadline) }
+            guard state.session.transport == .polling, !state.session.isUpgrading else { return deadline }
+            return min(deadline, now + state.session.configuration.upgradeTimeout)
         }
     }
 
-    private func runTimers() async {
-        let clock = ContinuousClock()
-        while !Task.isCancelled {
-            let next = self.state.withLock { state -> (deadline: ContinuousClock.Instant, upgradeBound: Duration?)? in
-                guard let deadline = state.session.nextDeadline else { return nil }
-                let mayStartUpgrade = state.session.transport == .polling && !state.session.isUpgrading
-                return (deadline, mayStartUpgrade ? state.session.configuration.upgradeTimeout : nil)
-            }
-            guard let next else { return }
-            // Sleep until the next deadline, so an idle connection wakes once per ping rather than on a fixed tick. Only
-            // an upgrade can bring a deadline forward by more than it saves, and only a polling session can start one:
-            // such a session also wakes every upgrade timeout, so a stale probe is closed at most that late. (A pong
-            // can bring the next ping forward by at most pingTimeout - pingInterval; sending it at the old deadline
-            // still keeps it within the client's pingInterval + pingTimeout.)
-            let wake = next.upgradeBound.map { min(next.deadline, clock.now + $0) } ?? next.deadline
-            do {
-                try await clock.sleep(until: wake, tolerance: .milliseconds(5))
-            } catch {
-                return
-            }
-            let now = clock.now
-            self.apply { $0.tick(now: now) }
+    /// Advances the timers (pings, ping and upgrade timeouts) and returns the next deadline, or `nil` once closed.
+    func fireTimers(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        let expired = self.state.withLock { state -> Bool in
+            guard let deadline = state.closeDeadline, now >= deadline else { return false }
+            state.closeDeadline = nil
+            return true
         }
+        if expired { self.close(reason: .forcedClose) }
+        self.apply { $0.tick(now: now) }
+        return self.timerDeadline(now: now)
     }
 }

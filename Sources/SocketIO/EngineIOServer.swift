@@ -16,6 +16,7 @@ public final class EngineIOServer: Sendable {
     let makeDelegate: @Sendable (EngineIOConnection) -> any EngineIOConnectionDelegate
     let sessions = Mutex<[String: EngineIOConnection]>([:])
     let shuttingDown = Mutex(false)
+    let timers: EngineIOTimerWheel<EngineIOConnection>
     let newConnections: AsyncStream<EngineIOConnection>
     let newConnectionsContinuation: AsyncStream<EngineIOConnection>.Continuation
 
@@ -31,18 +32,22 @@ public final class EngineIOServer: Sendable {
         self.configuration = configuration
         self.allowRequest = allowRequest
         self.makeDelegate = makeDelegate
+        self.timers = EngineIOTimerWheel(configuration: configuration)
         (self.newConnections, self.newConnectionsContinuation) = AsyncStream.makeStream()
     }
 
     /// The number of open sessions.
     public var connectionCount: Int { self.sessions.withLock { $0.count } }
 
-    /// Runs every connection in a child task until ``shutdown()``; then closes the sessions and waits for them.
+    /// Runs every connection in a child task, and the heartbeats of all of them on one more, until ``shutdown()``;
+    /// then closes the sessions and waits for them.
     public func run() async {
         await withDiscardingTaskGroup { group in
+            group.addTask { await self.timers.run() }
             for await connection in self.newConnections {
                 group.addTask { await connection.run() }
             }
+            self.timers.finish()
         }
     }
 
@@ -52,6 +57,7 @@ public final class EngineIOServer: Sendable {
         let connections = self.sessions.withLock { Array($0.values) }
         for connection in connections { connection.close(reason: .serverShuttingDown) }
         self.newConnectionsContinuation.finish()
+        self.timers.finish()
     }
 
     /// The current transport of a session.
@@ -79,9 +85,11 @@ public final class EngineIOServer: Sendable {
         let connection = EngineIOConnection(session: session, handshake: handshake, capacity: self.configuration.maxOutboundPackets) {
             [weak self] connection in
             _ = self?.sessions.withLock { $0.removeValue(forKey: connection.sid) }
+            self?.timers.cancel(connection)
         }
         connection.delegateBox.withLock { $0 = self.makeDelegate(connection) }
         self.sessions.withLock { $0[connection.sid] = connection }
+        if let deadline = connection.timerDeadline(now: .now) { self.timers.schedule(connection, at: deadline) }
         self.newConnectionsContinuation.yield(connection)
         return connection
     }

@@ -65,35 +65,26 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         self.inboundContinuation.finish()
     }
 
+    /// Handles the queued packets in order until the connection closes. Until the first namespace connects, the
+    /// connection carries a close deadline (the connect timeout, set by the server when it made this delegate).
     func run(_ connection: EngineIOConnection) async {
-        await withTaskGroup(of: Void.self) { group in
-            let connectTimeout = self.server.configuration.connectTimeout
-            group.addTask {
-                try? await Task.sleep(for: connectTimeout)
-                if !Task.isCancelled, self.state.withLock({ $0.sockets.isEmpty }) {
-                    connection.close(reason: .forcedClose)
+        var awaitingConnect = true
+        for await item in self.inbound {
+            switch item {
+            case .packet(let packet):
+                self.state.withLock { $0.backlog -= 1 }
+                await self.handle(packet, connection: connection)
+                if awaitingConnect, !self.state.withLock({ $0.sockets.isEmpty }) {
+                    awaitingConnect = false
+                    connection.setCloseDeadline(nil)
                 }
-            }
-            var awaitingConnect = true
-            for await item in self.inbound {
-                switch item {
-                case .packet(let packet):
-                    self.state.withLock { $0.backlog -= 1 }
-                    await self.handle(packet, connection: connection)
-                    if awaitingConnect, !self.state.withLock({ $0.sockets.isEmpty }) {
-                        // Connected: end the timeout task now rather than keep it (and its memory) for the timeout.
-                        awaitingConnect = false
-                        group.cancelAll()
-                    }
-                case .closed(let reason):
-                    let sockets = self.state.withLock { state in
-                        defer { state.sockets = [:] }
-                        return Array(state.sockets.values)
-                    }
-                    for socket in sockets { await socket.handleDisconnect(reason: reason) }
+            case .closed(let reason):
+                let sockets = self.state.withLock { state in
+                    defer { state.sockets = [:] }
+                    return Array(state.sockets.values)
                 }
+                for socket in sockets { await socket.handleDisconnect(reason: reason) }
             }
-            group.cancelAll()
         }
     }
 
@@ -110,7 +101,7 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         switch packet.type {
         case .connect:
             guard socket == nil else { return connection.close(reason: .parseError) }
-            await self.connect(packet, connection: connection)
+            await Self.runOnce { await self.connect(packet, connection: connection) }
         case .event, .binaryEvent:
             guard let socket else { return connection.close(reason: .parseError) }
             await self.dispatch(packet, to: socket)
@@ -156,13 +147,12 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         }
         let skipMiddlewares = restored != nil && namespace.recoveryConfiguration?.skipMiddlewares == true
         let middlewares = skipMiddlewares ? [] : handlers.middlewares
-        let refusal: SocketIOConnectError? = await Self.runOnce {
-            do {
-                for middleware in middlewares { try await middleware(socket) }
-                return nil
-            } catch {
-                return (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
-            }
+        let refusal: SocketIOConnectError?
+        do {
+            for middleware in middlewares { try await middleware(socket) }
+            refusal = nil
+        } catch {
+            refusal = (error as? SocketIOConnectError) ?? SocketIOConnectError("\(error)")
         }
         if let refusal {
             let packet = SocketIOPacket(type: .connectError, namespace: namespace.name, data: refusal.payload)
@@ -177,20 +167,18 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         var reply: JSONObject = ["sid": .string(socket.id)]
         if let pid = socket.pid { reply["pid"] = .string(pid) }
         connection.send(SocketIOPacket(type: .connect, namespace: namespace.name, data: .object(reply)).encode().engineIOPackets)
-        await Self.runOnce {
-            for handler in handlers.connect {
-                do {
-                    try await handler(socket)
-                } catch {
-                    namespace.onHandlerError?(error, socket, "connect")
-                }
+        for handler in handlers.connect {
+            do {
+                try await handler(socket)
+            } catch {
+                namespace.onHandlerError?(error, socket, "connect")
             }
         }
     }
 
     /// Runs `body` in a child task and waits for it. The connection's task lives as long as the connection and keeps
-    /// the memory of its deepest call stack; the CONNECT middlewares and handlers (token checks, database lookups) go
-    /// deepest, so they run in a task that ends with them.
+    /// the memory of its deepest call stack; a CONNECT (namespace resolution, middlewares with token checks, handlers
+    /// with database lookups) goes deepest, so it runs in a task that ends with it.
     private static func runOnce<R: Sendable>(_ body: @escaping @Sendable () async -> R) async -> R {
         async let result = body()
         return await result

@@ -44,8 +44,10 @@ public final class SocketIOServer: Sendable {
         self.makeAdapter = adapter
         self.onHandlerError = onHandlerError
         (self.detached, self.detachedContinuation) = AsyncStream.makeStream()
-        let engine = EngineIOServer(configuration: configuration.engine, allowRequest: allowRequest) { [weak self] _ in
+        let engine = EngineIOServer(configuration: configuration.engine, allowRequest: allowRequest) { [weak self] connection in
             guard let self else { return SocketIONoopDelegate() }
+            // A client that connects no namespace in time is closed (like socket.io's connectTimeout).
+            connection.setCloseDeadline(.now + configuration.connectTimeout)
             return SocketIOClientConnection(server: self)
         }
         self.engineBox.withLock { $0 = engine }
