@@ -5,9 +5,10 @@ import Logging
 import ServiceLifecycle
 import SocketIO
 
-/// The fixture the official engine.io-protocol and socket.io-protocol test suites run against.
+/// The fixture the official engine.io-protocol and socket.io-protocol test suites run against, and the plain relay
+/// `chatblizz-bench --target relay` measures (the transport's own cost, without ChatBlizz's domain and store).
 ///
-///     socketio-conformance-server --mode engineio|socketio [--port 3000] [--host 127.0.0.1]
+///     socketio-conformance-server --mode engineio|socketio|relay [--port 3000] [--host 127.0.0.1]
 @main
 struct ConformanceServer {
     static func main() async throws {
@@ -21,7 +22,7 @@ struct ConformanceServer {
             case "--port": port = arguments.next().flatMap { Int($0) } ?? port
             case "--host": host = arguments.next() ?? host
             case "--help", "-h":
-                print("usage: socketio-conformance-server --mode engineio|socketio [--port 3000] [--host 0.0.0.0]")
+                print("usage: socketio-conformance-server --mode engineio|socketio|relay [--port 3000] [--host 0.0.0.0]")
                 return
             default:
                 print("unknown argument \(argument)")
@@ -30,9 +31,12 @@ struct ConformanceServer {
         }
         var logger = Logger(label: "socketio-conformance-server")
         logger.logLevel = .info
+        // The protocol suites expect quick heartbeats; the relay keeps Socket.IO's defaults, like the servers it is
+        // compared with.
+        let relay = mode == "relay"
         let engineConfiguration = EngineIOConfiguration(
-            pingInterval: .milliseconds(300),
-            pingTimeout: .milliseconds(200),
+            pingInterval: relay ? .seconds(25) : .milliseconds(300),
+            pingTimeout: relay ? .seconds(20) : .milliseconds(200),
             maxPayload: 1_000_000,
             path: mode == "engineio" ? "/engine.io/" : "/socket.io/",
             corsOrigin: "*"
@@ -50,7 +54,7 @@ struct ConformanceServer {
                 configuration: SocketIOConfiguration(engine: engineConfiguration, connectTimeout: .milliseconds(1000)),
                 logger: logger
             )
-            configure(io)
+            if relay { configureRelay(io) } else { configure(io) }
             router.addSocketIO(io, logger: logger)
             server = io.httpServerBuilder(logger: logger)
             service = SocketIOService(server: io)
@@ -72,6 +76,25 @@ struct ConformanceServer {
         main.on("message") { socket, arguments, _ in socket.emit("message-back", arguments: arguments) }
         main.on("message-with-ack") { _, arguments, ack in ack.reply(arguments) }
         io.namespace("/custom").onConnect { socket in socket.emit("auth", socket.handshake.auth) }
+    }
+
+    /// The relay contract of `chatblizz-bench --target relay`: a socket joins the room of `auth.userId`;
+    /// `send_message {to, …}` goes to the room of `to` as `receive_message` with the same payload, then is acked.
+    static func configureRelay(_ io: SocketIOServer) {
+        let main = io.namespace("/")
+        main.use { socket in
+            guard let user = socket.handshake.auth["userId"]?.stringValue, !user.isEmpty else {
+                throw SocketIOConnectError("userId required")
+            }
+            await socket.join(user)
+        }
+        main.on("send_message") { socket, arguments, ack in
+            guard let payload = arguments.first, let recipient = payload["to"]?.stringValue else {
+                return ack.reply([["error": "to required"]])
+            }
+            await socket.namespace.to(recipient).emit("receive_message", arguments: [payload])
+            ack.reply([["ok": true]])
+        }
     }
 }
 
