@@ -51,10 +51,13 @@ extension EngineIOServer {
 
     /// The HTTP server for `Application(router:server:)`: HTTP/1.1 with WebSocket upgrades on this server's path, frames
     /// limited to `maxPayload`.
+    ///
+    /// WebSocket-level pings are off: the Engine.IO heartbeat already finds dead peers (as with engine.io on Node), and
+    /// the ping loop would be one more task, holding its memory, per connection.
     public func httpServerBuilder(logger: Logger = Logger(label: "socketio")) -> HTTPServerBuilder {
         .http1WebSocketUpgrade(
             webSocketRouter: self.webSocketRouter(logger: logger),
-            configuration: .init(ws: .init(maxFrameSize: max(self.configuration.maxPayload, 1 << 14)))
+            configuration: .init(ws: .init(maxFrameSize: max(self.configuration.maxPayload, 1 << 14), autoPing: .disabled))
         )
     }
 }
