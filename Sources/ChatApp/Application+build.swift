@@ -82,7 +82,7 @@ public struct ChatBackends: Sendable {
         let friends = FriendshipService(friendships: stores.friendships, users: stores.users, events: events, permissions: permissions)
         let messaging = MessagingService(
             messages: database.messages,
-            pipeline: DirectMessagePipeline(store: database.messages),
+            pipeline: DirectMessagePipeline(store: database.messages, minimumCommitInterval: configuration.groupCommitInterval),
             friendships: friends,
             users: stores.users,
             events: events,

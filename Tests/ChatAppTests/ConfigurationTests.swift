@@ -10,6 +10,8 @@ struct ConfigurationTests {
         #expect(configuration.limits.maxMessageBytes == 16 * 1024)
         #expect(configuration.maxJSONBodyBytes == 64 * 1024)
         #expect(configuration.recoveryMaxPackets == 10_000)
+        #expect(configuration.groupCommitInterval == .milliseconds(2))
+        #expect(try AppConfiguration(environment: ["CHATBLIZZ_GROUP_COMMIT_US": "0"]).groupCommitInterval == .zero)
     }
 
     @Test func originalNamesAreHonoured() throws {
@@ -27,7 +29,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("PORT", "abc"), ("PORT", "70000"), ("DB_PORT", "-1"), ("CHATBLIZZ_BCRYPT_COST", "99"), ("CHATBLIZZ_LOG_LEVEL", "loud"),
         ("CHATBLIZZ_MAX_MESSAGE_BYTES", "0"), ("CHATBLIZZ_MIGRATE_ON_START", "maybe"), ("CHATBLIZZ_ACCESS_TOKEN_TTL", "1"),
-        ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"),
+        ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"), ("CHATBLIZZ_GROUP_COMMIT_US", "200000"),
     ])
     func badValuesNameTheirKey(_ key: String, _ value: String) throws {
         var environment = [key: value]

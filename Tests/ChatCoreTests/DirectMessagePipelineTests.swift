@@ -69,6 +69,32 @@ struct DirectMessagePipelineTests {
         #expect(stored.messages.count == 300)
     }
 
+    /// A leader that comes sooner than the minimum interval after the last commit waits out the rest of it, and what
+    /// arrives meanwhile shares its commit.
+    @Test func commitsAreSpacedByTheMinimumInterval() async throws {
+        let store = CountingStore()
+        let interval = Duration.milliseconds(300)
+        let pipeline = DirectMessagePipeline(store: store, minimumCommitInterval: interval)
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = try await pipeline.submit(Fixtures.message("first", from: UserID("a"), to: UserID("b"), at: 1))
+        #expect(clock.now - start < interval, "the first commit does not wait")
+        let outcomes = try await withThrowingTaskGroup(of: AppendOutcome.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    try await pipeline.submit(Fixtures.message("m\(index)", from: UserID("a"), to: UserID("b"), at: Int64(2 + index)))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(outcomes.filter(\.created).count == 10)
+        #expect(clock.now - start >= interval, "the second commit waited for the interval")
+        let calls = await store.appendCalls
+        #expect(calls.first == 1)
+        #expect(calls.reduce(0, +) == 11)
+        #expect(calls.count == 2, "the ten submissions shared one commit: \(calls)")
+    }
+
     @Test func aFailedBatchFailsOnlyItsOwnSubmitters() async throws {
         let store = CountingStore()
         let pipeline = DirectMessagePipeline(store: store)

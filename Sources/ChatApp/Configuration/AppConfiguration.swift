@@ -44,6 +44,10 @@ public struct AppConfiguration: Sendable {
     /// database again (default 2,000; 0 = ask for every message). Changes made on this node apply at once; changes
     /// made on another node apply when its event arrives, at the latest after this long.
     public var permissionCacheTTL: Duration = .seconds(2)
+    /// `CHATBLIZZ_GROUP_COMMIT_US`: the least time between two message commits, in microseconds (default 2,000; 0 =
+    /// commit at once). Messages arriving meanwhile share the next commit; under light load commits are further apart
+    /// than this and nothing waits.
+    public var groupCommitInterval: Duration = .milliseconds(2)
     /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
     public var corsOrigin: String?
     /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
@@ -94,6 +98,7 @@ public struct AppConfiguration: Sendable {
         if let seconds = try reader.int("CHATBLIZZ_RECOVERY_WINDOW_S", in: 0...86_400) { recoveryWindow = .seconds(seconds) }
         recoveryMaxPackets = try reader.int("CHATBLIZZ_RECOVERY_MAX_PACKETS", in: 1...10_000_000) ?? recoveryMaxPackets
         if let ms = try reader.int("CHATBLIZZ_PERMISSION_CACHE_MS", in: 0...600_000) { permissionCacheTTL = .milliseconds(ms) }
+        if let us = try reader.int("CHATBLIZZ_GROUP_COMMIT_US", in: 0...100_000) { groupCommitInterval = .microseconds(us) }
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
         if let url = try reader.string("REDIS_URL") {
             guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {

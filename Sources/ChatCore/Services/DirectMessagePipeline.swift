@@ -5,6 +5,11 @@ import Synchronization
 /// Concurrent submissions are gathered into one `append` call (one transaction) instead of one transaction each. There
 /// is no background task: the first submitter to find the pipeline idle becomes the leader, commits its draft together
 /// with everything queued meanwhile, answers the followers, and hands leadership to the oldest waiter if more arrived.
+///
+/// A commit costs far more than a row (on SQLite ~350 µs of CPU for a batch of one against ~40 µs a message in a batch
+/// of 64), so commits are also spaced at least `minimumCommitInterval` apart: a leader that comes sooner after the
+/// previous commit waits out the rest of the interval, gathering what arrives meanwhile. Under light load commits are
+/// further apart than that and nothing waits; under heavy load the batches grow instead of the commits multiplying.
 public final class DirectMessagePipeline: MessagePipeline {
     private enum Wakeup {
         case done(AppendOutcome)
@@ -20,15 +25,22 @@ public final class DirectMessagePipeline: MessagePipeline {
     private struct State {
         var busy = false
         var queue: [Waiter] = []
+        /// When the last commit started.
+        var lastCommit: ContinuousClock.Instant?
     }
 
     private let store: any MessageStore
     private let maxBatchSize: Int
+    private let minimumCommitInterval: Duration
     private let state = Mutex(State())
 
-    public init(store: any MessageStore, maxBatchSize: Int = 512) {
+    /// - Parameters:
+    ///   - maxBatchSize: the most drafts in one `append`.
+    ///   - minimumCommitInterval: the least time between the starts of two commits (zero: commit at once).
+    public init(store: any MessageStore, maxBatchSize: Int = 512, minimumCommitInterval: Duration = .zero) {
         self.store = store
         self.maxBatchSize = max(1, maxBatchSize)
+        self.minimumCommitInterval = max(minimumCommitInterval, .zero)
     }
 
     public func submit(_ draft: MessageDraft) async throws -> AppendOutcome {
@@ -56,7 +68,15 @@ public final class DirectMessagePipeline: MessagePipeline {
 
     /// Commits `draft` and the queued drafts as one batch, then passes leadership on.
     private func lead(_ draft: MessageDraft) async throws -> AppendOutcome {
+        if minimumCommitInterval > .zero {
+            let (last, queued) = state.withLock { ($0.lastCommit, $0.queue.count) }
+            if let last, queued < maxBatchSize - 1, ContinuousClock.now < last + minimumCommitInterval {
+                // Cancellation only cuts the wait short; the draft is committed regardless.
+                try? await Task.sleep(until: last + minimumCommitInterval, tolerance: minimumCommitInterval / 4, clock: .continuous)
+            }
+        }
         let followers = state.withLock { state in
+            state.lastCommit = .now
             let count = min(state.queue.count, maxBatchSize - 1)
             defer { state.queue.removeFirst(count) }
             return Array(state.queue.prefix(count))
