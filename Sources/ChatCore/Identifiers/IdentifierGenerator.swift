@@ -31,8 +31,10 @@ public final class IdentifierGenerator: Sendable {
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
         bytes[6] = 0x70 | UInt8(truncatingIfNeeded: counter >> 8)
         bytes[7] = UInt8(truncatingIfNeeded: counter)
+        // One 64-bit draw (one getrandom call) for the eight random bytes, rather than a call per byte.
         var random = SystemRandomNumberGenerator()
-        for index in 8..<16 { bytes[index] = random.next() }
+        let entropy: UInt64 = random.next()
+        for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: entropy >> (8 * (index - 8))) }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
         return (MessageID(Self.uuidString(bytes)), Timestamp(milliseconds: millis))
     }
