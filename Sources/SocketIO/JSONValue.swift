@@ -98,9 +98,7 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// Creates an object, keeping the literal's member order.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var object = JSONObject()
-        for (key, value) in elements { object[key] = value }
-        self = .object(object)
+        self = .object(JSONObject(members: elements))
     }
 }
 
@@ -117,10 +115,18 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         self.values = []
     }
 
-    /// Creates an object from a literal, keeping member order.
+    /// Creates an object from a literal, keeping member order; a repeated key keeps its first place and last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self.init()
-        for (key, value) in elements { self[key] = value }
+        self.init(members: elements)
+    }
+
+    /// Creates an object from members in order; a repeated key keeps its first place and last value.
+    public init(members: some Collection<(String, JSONValue)>) {
+        self.keys = []
+        self.values = []
+        self.keys.reserveCapacity(members.count)
+        self.values.reserveCapacity(members.count)
+        for (key, value) in members { self[key] = value }
     }
 
     /// The number of members.

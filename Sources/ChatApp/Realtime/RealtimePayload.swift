@@ -8,6 +8,7 @@ import SocketIO
 /// (`sender_id`, `receiver_id`, `message`, `message_type`, `fileName`, `delivered`, `created_at`).
 enum RealtimePayload {
     static func message(_ message: Message) -> JSONValue {
+        let createdAt = JSONValue.string(message.createdAt.iso8601)
         var object: JSONObject = [
             "id": .string(message.id.rawValue),
             "conversationId": .string(message.conversationID.rawValue),
@@ -15,8 +16,8 @@ enum RealtimePayload {
             "recipientId": .string(message.recipientID.rawValue),
             "kind": .string(message.kind.rawValue),
             "text": .string(message.body),
-            "createdAt": .string(message.createdAt.iso8601),
-            "updatedAt": .string(message.updatedAt.iso8601),
+            "createdAt": createdAt,
+            "updatedAt": message.updatedAt == message.createdAt ? createdAt : .string(message.updatedAt.iso8601),
             "deleted": .bool(message.deletedAt != nil),
             "cursor": .string(Cursor.encode(message.cursor)),
             "sender_id": .string(message.senderID.rawValue),
@@ -25,7 +26,7 @@ enum RealtimePayload {
             "message_type": .string(message.kind.rawValue),
             "fileName": .null,
             "delivered": .bool(message.deliveredAt != nil),
-            "created_at": .string(message.createdAt.iso8601),
+            "created_at": createdAt,
         ]
         if let clientMessageID = message.clientMessageID { object["clientMessageId"] = .string(clientMessageID) }
         if let editedAt = message.editedAt { object["editedAt"] = .string(editedAt.iso8601) }
