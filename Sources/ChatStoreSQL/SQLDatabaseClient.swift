@@ -17,13 +17,13 @@ public final class SQLDatabaseClient: Service, Sendable {
     public let messages: SQLMessageStore
 
     let provider: any SQLSessionProvider
-    private let engine: Engine
+    let engine: Engine
     private let schema: String?
     private let logger: Logger
     /// Set when `run()` has started the pool, so `withRunning` does not lease before the pool runs.
     private let running = Mutex(false)
 
-    private enum Engine: Sendable {
+    enum Engine: Sendable {
         case sqlite(SQLiteSessionProvider)
         case postgres(PostgresClient)
     }
@@ -66,14 +66,32 @@ public final class SQLDatabaseClient: Service, Sendable {
             await client.run()
         case .sqlite(let sqlite):
             running.withLock { $0 = true }
-            do {
-                try await gracefulShutdown()
-            } catch is CancellationError {
-                // Cancellation is a shutdown too.
+            if sqlite.checkpoints {
+                await cancelWhenGracefulShutdown { await self.checkpointPeriodically(sqlite) }
+            } else {
+                do {
+                    try await gracefulShutdown()
+                } catch is CancellationError {
+                    // Cancellation is a shutdown too.
+                }
             }
             try await sqlite.close()
         }
         logger.debug("SQL database client stopped", metadata: ["sql.flavor": "\(flavor)"])
+    }
+
+    /// Checkpoints the SQLite WAL every `SQLiteSessionProvider.checkpointInterval` until cancelled.
+    private func checkpointPeriodically(_ sqlite: SQLiteSessionProvider) async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: SQLiteSessionProvider.checkpointInterval)
+                try await sqlite.checkpoint()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("SQLite checkpoint failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Runs the client for the duration of `body` (for one-shot commands such as `chatblizz migrate`, and tests): `run()`

@@ -6,12 +6,20 @@ import SQLiteKit
 import Synchronization
 
 /// SQLite with a single writer: every write session and transaction goes through one connection, one task at a time.
-/// A file database also gets one read-only connection, so reads run beside the writer (WAL mode); an in-memory
-/// database has only the writer connection.
+/// A file database also gets one read-only connection, so reads run beside the writer (WAL mode), and one connection
+/// for checkpoints, so copying the WAL into the database file does not hold up commits; an in-memory database has
+/// only the writer connection.
 final class SQLiteSessionProvider: SQLSessionProvider {
+    /// How often `SQLDatabaseClient.run()` checkpoints a file database in the background.
+    static let checkpointInterval = Duration.milliseconds(200)
+    /// The WAL size, in pages, at which the writer checkpoints by itself (after its commit) because the background
+    /// checkpoints have fallen behind.
+    static let writerCheckpointPages = 32_000
+
     let flavor = SQLFlavor.sqlite
     private let writer: SQLiteLane
     private let reader: SQLiteLane?
+    private let checkpointer: SQLiteLane?
     /// Whether the writer has opened the file (creating it and switching it to WAL) so the reader may open it.
     private let writerReady = Mutex(false)
 
@@ -20,10 +28,37 @@ final class SQLiteSessionProvider: SQLSessionProvider {
         guard let path else {
             self.writer = SQLiteLane { try await SQLiteConnection.open(storage: .memory, logger: logger) }
             self.reader = nil
+            self.checkpointer = nil
             return
         }
         self.writer = SQLiteLane { try await Self.open(path: path, readOnly: false, logger: logger) }
         self.reader = SQLiteLane { try await Self.open(path: path, readOnly: true, logger: logger) }
+        self.checkpointer = SQLiteLane { try await SQLiteConnection.open(storage: .file(path: path), logger: logger) }
+    }
+
+    /// Whether the database has a WAL to checkpoint (a file database).
+    var checkpoints: Bool { self.checkpointer != nil }
+
+    /// Copies what the WAL holds into the database file without waiting for readers or the writer (a `PASSIVE`
+    /// checkpoint), on a connection of its own. Returns the WAL's size and how much of it is now in the database file,
+    /// in pages; `nil` for an in-memory database.
+    @discardableResult
+    func checkpoint() async throws -> (walPages: Int, checkpointedPages: Int)? {
+        guard let checkpointer else { return nil }
+        if !writerReady.withLock({ $0 }) {
+            // The writer creates the file and switches it to WAL first.
+            try await withSession { _ in }
+            writerReady.withLock { $0 = true }
+        }
+        do {
+            return try await checkpointer.with { connection in
+                let rows = try await connection.sql(queryLogLevel: .trace).raw("PRAGMA wal_checkpoint(PASSIVE)").all()
+                guard let row = rows.first else { return nil }
+                return (try row.decode(column: "log", as: Int.self), try row.decode(column: "checkpointed", as: Int.self))
+            }
+        } catch {
+            throw SQLFlavor.translate(error)
+        }
     }
 
     func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -53,6 +88,7 @@ final class SQLiteSessionProvider: SQLSessionProvider {
 
     /// Closes the connections; later sessions fail with `.unavailable`.
     func close() async throws {
+        try await checkpointer?.close()
         try await reader?.close()
         try await writer.close()
     }
@@ -78,12 +114,12 @@ final class SQLiteSessionProvider: SQLSessionProvider {
             } else {
                 _ = try await database.raw("PRAGMA journal_mode=WAL").all()
                 try await database.raw("PRAGMA synchronous=NORMAL").run()
-                // Checkpoint every 16,000 pages of WAL (64 MiB at 4 KiB pages) instead of SQLite's 1,000: every message
-                // dirties about ten index pages spread over the file, and a page rewritten by many commits in between is
-                // copied into the database file once per checkpoint. Measured in docs/performance.md (4,000 pages:
-                // 234-261 µs of server CPU per message; 16,000: 211-224 µs). The WAL file is cut back to 64 MiB after a
-                // checkpoint if a long read made it grow past that.
-                _ = try await database.raw("PRAGMA wal_autocheckpoint=16000").all()
+                // Checkpoints run in the background (`checkpoint()`, every `checkpointInterval`) so a commit never
+                // waits for one; the writer checkpoints by itself only when they fall behind. Every message dirties
+                // about ten index pages spread over the file, so checkpointing after each few commits, as SQLite's
+                // default 1,000 pages does, rewrote the same pages over and over (docs/performance.md). The WAL file is
+                // cut back to 64 MiB after a checkpoint if a long read made it grow past that.
+                _ = try await database.raw("PRAGMA wal_autocheckpoint=\(unsafeRaw: String(Self.writerCheckpointPages))").all()
                 _ = try await database.raw("PRAGMA journal_size_limit=67108864").all()
             }
             try await database.raw("PRAGMA foreign_keys=ON").run()

@@ -29,6 +29,37 @@ struct ClientTests {
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
+    /// A running client copies the WAL into the database file by itself, on its checkpoint connection, so commits never
+    /// wait for a checkpoint.
+    @Test func sqliteWALIsCheckpointedInTheBackground() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-sql-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("chat.sqlite").path
+        let client = try SQLDatabaseClient(url: "sqlite:\(path)")
+        func size(_ file: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0 }
+        try await client.withRunning { client in
+            try await client.migrate()
+            let drafts = (0..<300).map { Fixtures.message("m\($0)", from: UserID("a"), to: UserID("b"), at: Int64($0), clientMessageID: "k\($0)") }
+            _ = try await client.messages.append(drafts)
+            #expect(size(path + "-wal") > 0)
+            // Far below the writer's own checkpoint threshold: only the background checkpoints move pages into the file.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while size(path) < 64 * 1024, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(size(path) >= 64 * 1024, "the database file has the appended pages")
+            guard case .sqlite(let sqlite) = client.engine, let result = try await sqlite.checkpoint() else {
+                Issue.record("a file database checkpoints")
+                return
+            }
+            #expect(result.checkpointedPages == result.walPages, "nothing is left to copy")
+        }
+        let memory = try SQLDatabaseClient(url: "sqlite::memory:")
+        let inMemoryCheckpoint: Bool = try await memory.withRunning { client in
+            guard case .sqlite(let sqlite) = client.engine else { return true }
+            return try await sqlite.checkpoint() != nil
+        }
+        #expect(!inMemoryCheckpoint, "an in-memory database has no WAL to checkpoint")
+    }
+
     @Test func closedSQLiteClientIsUnavailable() async throws {
         let client = try SQLDatabaseClient(url: "sqlite::memory:")
         try await client.withRunning { client in try await client.ping() }
