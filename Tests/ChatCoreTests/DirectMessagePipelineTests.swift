@@ -7,12 +7,15 @@ import Testing
 private actor CountingStore: MessageStore {
     let inner = MemoryMessageStore()
     var appendCalls: [Int] = []
+    /// When each `append` began.
+    var appendStarts: [ContinuousClock.Instant] = []
     var failNext = false
 
     func failOnce() { failNext = true }
 
     func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome] {
         appendCalls.append(drafts.count)
+        appendStarts.append(.now)
         try await Task.sleep(for: .milliseconds(5))
         if failNext {
             failNext = false
@@ -70,15 +73,12 @@ struct DirectMessagePipelineTests {
     }
 
     /// A leader that comes sooner than the minimum interval after the last commit waits out the rest of it, and what
-    /// arrives meanwhile shares its commit.
+    /// arrives meanwhile shares its commit. Only lower bounds on time are checked, so a loaded machine cannot fail it.
     @Test func commitsAreSpacedByTheMinimumInterval() async throws {
         let store = CountingStore()
-        let interval = Duration.milliseconds(300)
+        let interval = Duration.seconds(2)
         let pipeline = DirectMessagePipeline(store: store, minimumCommitInterval: interval)
-        let clock = ContinuousClock()
-        let start = clock.now
         _ = try await pipeline.submit(Fixtures.message("first", from: UserID("a"), to: UserID("b"), at: 1))
-        #expect(clock.now - start < interval, "the first commit does not wait")
         let outcomes = try await withThrowingTaskGroup(of: AppendOutcome.self) { group in
             for index in 0..<10 {
                 group.addTask {
@@ -88,11 +88,16 @@ struct DirectMessagePipelineTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(outcomes.filter(\.created).count == 10)
-        #expect(clock.now - start >= interval, "the second commit waited for the interval")
         let calls = await store.appendCalls
         #expect(calls.first == 1)
         #expect(calls.reduce(0, +) == 11)
-        #expect(calls.count == 2, "the ten submissions shared one commit: \(calls)")
+        #expect(calls.count < 11, "the submissions shared commits: \(calls)")
+        // The second leader slept until two seconds after the first commit began; the store sees each `append` a little
+        // after its commit began, so half the interval leaves room for a slow hop.
+        let starts = await store.appendStarts
+        for (earlier, later) in zip(starts, starts.dropFirst()) {
+            #expect(later - earlier >= interval / 2, "commits \(later - earlier) apart")
+        }
     }
 
     @Test func aFailedBatchFailsOnlyItsOwnSubmitters() async throws {

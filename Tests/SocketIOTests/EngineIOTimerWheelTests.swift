@@ -30,6 +30,23 @@ private final class RecordingTarget: EngineIOTimerTarget {
     }
 }
 
+/// Waits for the first element of `stream`, or gives up after `limit` (returns `false`).
+private func waitForFirst(of stream: AsyncStream<Void>, within limit: Duration) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            var iterator = stream.makeAsyncIterator()
+            return await iterator.next() != nil
+        }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return false
+        }
+        let result = await group.next() ?? false
+        group.cancelAll()
+        return result
+    }
+}
+
 @Suite struct EngineIOTimerWheelTests {
     @Test func ticksCoverDeadlinesFromAbove() {
         let origin = ContinuousClock.now
@@ -51,8 +68,9 @@ private final class RecordingTarget: EngineIOTimerTarget {
         #expect(EngineIOTimerWheel<RecordingTarget>(configuration: tiny).granularity == .milliseconds(1))
     }
 
-    /// Each target fires no earlier than its deadline and at most about a tick later, then again at the deadline it
-    /// returned; a cancelled target never fires; an empty wheel parks and wakes for a new schedule.
+    /// Each target fires no earlier than its deadline, then again at the deadline it returned; a cancelled target never
+    /// fires; an empty wheel parks and wakes for a new schedule. (How late it fires depends on the machine's load, so
+    /// only a generous bound is checked; the tick arithmetic is checked above.)
     @Test func firesEachTargetAtItsDeadlinesAndNeverEarly() async throws {
         let wheel = EngineIOTimerWheel<RecordingTarget>(granularity: .milliseconds(10))
         let (twice, continuation) = AsyncStream.makeStream(of: Void.self)
@@ -69,13 +87,12 @@ private final class RecordingTarget: EngineIOTimerTarget {
             wheel.schedule(cancelled, at: start + .milliseconds(30))
             wheel.cancel(cancelled)
             #expect(wheel.count == 1)
-            var iterator = twice.makeAsyncIterator()
-            _ = await iterator.next()
+            #expect(await waitForFirst(of: twice, within: .seconds(30)), "the target fired twice")
             let fired = target.fired
             #expect(fired.count == 2)
             if fired.count == 2 {
-                #expect(fired[0] >= first && fired[0] < first + .milliseconds(60))
-                #expect(fired[1] >= second && fired[1] < second + .milliseconds(60))
+                #expect(fired[0] >= first && fired[0] < first + .seconds(10))
+                #expect(fired[1] >= second && fired[1] < second + .seconds(10))
             }
             try await Task.sleep(for: .milliseconds(40))
             #expect(cancelled.fired.isEmpty)
@@ -94,8 +111,7 @@ private final class RecordingTarget: EngineIOTimerTarget {
             let now = ContinuousClock.now
             let target = RecordingTarget(next: [now - .seconds(1), nil], firedTwice: continuation)
             wheel.schedule(target, at: now - .seconds(5))
-            var iterator = twice.makeAsyncIterator()
-            _ = await iterator.next()
+            #expect(await waitForFirst(of: twice, within: .seconds(30)), "the target fired twice")
             #expect(target.fired.count == 2)
             wheel.finish()
         }
