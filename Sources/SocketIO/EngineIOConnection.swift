@@ -2,11 +2,12 @@ import NIOCore
 import Synchronization
 
 /// Receives the events of one Engine.IO connection. Socket.IO implements it; so does a plain echo server.
+///
+/// A connection has no task of its own: a delegate with asynchronous work (handlers) runs it with
+/// ``EngineIOServer/runDetached(_:)``, in the server's task group, and keeps its own order.
 public protocol EngineIOConnectionDelegate: Sendable {
     /// A message arrived. Called on the receiving transport's task, in order; must not block.
     func connection(_ connection: EngineIOConnection, received message: EngineIOData)
-    /// Runs for the life of the connection inside its structured task; must return once the connection closes.
-    func run(_ connection: EngineIOConnection) async
     /// The connection closed.
     func connection(_ connection: EngineIOConnection, closedWith reason: EngineIOCloseReason)
 }
@@ -166,13 +167,6 @@ public final class EngineIOConnection: Sendable, EngineIOTimerTarget {
             }
             if closedAlready { continuation.resume() }
         }
-    }
-
-    /// Runs the delegate until the connection closes. Call it from a structured task that owns the connection; the
-    /// server's ``EngineIOTimerWheel`` drives the heartbeat.
-    public func run() async {
-        await self.delegate?.run(self)
-        await self.waitUntilClosed()
     }
 
     /// When the timers next have work: the session's next deadline, or sooner for a polling session that may start an

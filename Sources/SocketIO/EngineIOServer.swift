@@ -1,8 +1,9 @@
 import NIOCore
 import Synchronization
 
-/// A transport-neutral Engine.IO v4 server: validates requests, owns the sessions and hands each new connection to
-/// ``run()`` so its heartbeat and handlers run in structured tasks.
+/// A transport-neutral Engine.IO v4 server: validates requests and owns the sessions. ``run()`` drives every session's
+/// heartbeat and runs the work its delegates hand to ``runDetached(_:)``, all in one structured task group; a connection
+/// has no task of its own.
 ///
 /// A transport adapter (for example HummingbirdSocketIO) maps HTTP requests to ``handlePolling(method:handshake:isUpgrade:contentType:readBody:)``
 /// and WebSockets to ``openWebSocket(handshake:)``.
@@ -17,8 +18,8 @@ public final class EngineIOServer: Sendable {
     let sessions = Mutex<[String: EngineIOConnection]>([:])
     let shuttingDown = Mutex(false)
     let timers: EngineIOTimerWheel<EngineIOConnection>
-    let newConnections: AsyncStream<EngineIOConnection>
-    let newConnectionsContinuation: AsyncStream<EngineIOConnection>.Continuation
+    let jobs: AsyncStream<@Sendable () async -> Void>
+    let jobsContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
 
     /// Creates a server.
     ///
@@ -33,30 +34,36 @@ public final class EngineIOServer: Sendable {
         self.allowRequest = allowRequest
         self.makeDelegate = makeDelegate
         self.timers = EngineIOTimerWheel(configuration: configuration)
-        (self.newConnections, self.newConnectionsContinuation) = AsyncStream.makeStream()
+        (self.jobs, self.jobsContinuation) = AsyncStream.makeStream()
     }
 
     /// The number of open sessions.
     public var connectionCount: Int { self.sessions.withLock { $0.count } }
 
-    /// Runs every connection in a child task, and the heartbeats of all of them on one more, until ``shutdown()``;
-    /// then closes the sessions and waits for them.
+    /// Runs the heartbeats of every session and the work handed to ``runDetached(_:)``, each job in a child task, until
+    /// ``shutdown()``; then waits for the jobs still running (the disconnect handling of the sessions it closed).
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.timers.run() }
-            for await connection in self.newConnections {
-                group.addTask { await connection.run() }
+            for await job in self.jobs {
+                group.addTask { await job() }
             }
             self.timers.finish()
         }
+    }
+
+    /// Runs `job` in ``run()``'s task group. After ``shutdown()`` has closed the sessions, jobs are dropped.
+    public func runDetached(_ job: @escaping @Sendable () async -> Void) {
+        self.jobsContinuation.yield(job)
     }
 
     /// Stops accepting sessions and closes the open ones with "server shutting down".
     public func shutdown() {
         self.shuttingDown.withLock { $0 = true }
         let connections = self.sessions.withLock { Array($0.values) }
+        // Closing hands each delegate its disconnect work (through runDetached) before the job stream ends.
         for connection in connections { connection.close(reason: .serverShuttingDown) }
-        self.newConnectionsContinuation.finish()
+        self.jobsContinuation.finish()
         self.timers.finish()
     }
 
@@ -90,7 +97,6 @@ public final class EngineIOServer: Sendable {
         connection.delegateBox.withLock { $0 = self.makeDelegate(connection) }
         self.sessions.withLock { $0[connection.sid] = connection }
         if let deadline = connection.timerDeadline(now: .now) { self.timers.schedule(connection, at: deadline) }
-        self.newConnectionsContinuation.yield(connection)
         return connection
     }
 

@@ -1,8 +1,13 @@
+import DequeModule
 import Foundation
 import Synchronization
 
 /// The Socket.IO side of one Engine.IO connection: decodes packets, enforces the namespace rules and runs handlers in
-/// order on the connection's task.
+/// order.
+///
+/// Packets queue here; while there are some, one job in the Engine.IO server's task group (``EngineIOServer/runDetached(_:)``)
+/// handles them one after another and ends when the queue is empty, so an idle connection has no task (a task keeps the
+/// memory of its deepest call stack for its whole life).
 final class SocketIOClientConnection: EngineIOConnectionDelegate {
     enum Inbound: Sendable {
         case packet(SocketIOPacket)
@@ -12,19 +17,23 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
     struct State {
         var decoder: SocketIOPacketDecoder
         var sockets: [String: SocketIOSocket] = [:]
-        /// Packets queued for the handlers; bounded so a flooding client cannot grow memory without limit.
+        /// Work for the handlers, in arrival order; bounded (`backlog`) so a flooding client cannot grow memory without
+        /// limit.
+        var queue: Deque<Inbound> = []
+        /// Packets in `queue`.
         var backlog = 0
+        /// Whether a job is handling `queue`.
+        var draining = false
+        /// Whether a namespace has connected (the connect timeout is over).
+        var connected = false
     }
 
     let server: SocketIOServer
     let state: Mutex<State>
-    let inbound: AsyncStream<Inbound>
-    let inboundContinuation: AsyncStream<Inbound>.Continuation
 
     init(server: SocketIOServer) {
         self.server = server
         self.state = Mutex(State(decoder: SocketIOPacketDecoder(maxAttachments: server.configuration.maxAttachments)))
-        (self.inbound, self.inboundContinuation) = AsyncStream.makeStream()
     }
 
     func connection(_ connection: EngineIOConnection, received message: EngineIOData) {
@@ -32,7 +41,7 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
             case none
             case close(EngineIOCloseReason)
             case ack(SocketIOSocket, Int, [JSONValue])
-            case enqueue(SocketIOPacket)
+            case enqueue(startDrain: Bool)
         }
         let step = self.state.withLock { state -> Step in
             let packet: SocketIOPacket
@@ -48,36 +57,60 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
                 guard let ackID = packet.ackID else { return .none }
                 return .ack(socket, ackID, packet.data?.arrayValue ?? [])
             }
+            guard state.backlog < self.server.configuration.engine.maxOutboundPackets else { return .close(.transportError) }
             state.backlog += 1
-            guard state.backlog <= self.server.configuration.engine.maxOutboundPackets else { return .close(.transportError) }
-            return .enqueue(packet)
+            state.queue.append(.packet(packet))
+            return .enqueue(startDrain: Self.claimDrain(&state))
         }
         switch step {
         case .none: break
         case .close(let reason): connection.close(reason: reason)
         case .ack(let socket, let id, let arguments): socket.receiveAck(id, arguments: arguments)
-        case .enqueue(let packet): self.inboundContinuation.yield(.packet(packet))
+        case .enqueue(let startDrain): if startDrain { self.startDrain(connection) }
         }
     }
 
     func connection(_ connection: EngineIOConnection, closedWith reason: EngineIOCloseReason) {
-        self.inboundContinuation.yield(.closed(reason.description))
-        self.inboundContinuation.finish()
+        let startDrain = self.state.withLock { state in
+            state.queue.append(.closed(reason.description))
+            return Self.claimDrain(&state)
+        }
+        if startDrain { self.startDrain(connection) }
     }
 
-    /// Handles the queued packets in order until the connection closes. Until the first namespace connects, the
-    /// connection carries a close deadline (the connect timeout, set by the server when it made this delegate).
-    func run(_ connection: EngineIOConnection) async {
-        var awaitingConnect = true
-        for await item in self.inbound {
-            switch item {
-            case .packet(let packet):
-                self.state.withLock { $0.backlog -= 1 }
-                await self.handle(packet, connection: connection)
-                if awaitingConnect, !self.state.withLock({ $0.sockets.isEmpty }) {
-                    awaitingConnect = false
-                    connection.setCloseDeadline(nil)
+    /// Marks the queue as being drained; `true` if the caller must start the job that drains it.
+    private static func claimDrain(_ state: inout State) -> Bool {
+        guard !state.draining else { return false }
+        state.draining = true
+        return true
+    }
+
+    private func startDrain(_ connection: EngineIOConnection) {
+        self.server.engine.runDetached { await self.drain(connection) }
+    }
+
+    /// Handles queued work in order until the queue is empty.
+    private func drain(_ connection: EngineIOConnection) async {
+        while true {
+            let next = self.state.withLock { state -> Inbound? in
+                guard let item = state.queue.popFirst() else {
+                    state.draining = false
+                    return nil
                 }
+                if case .packet = item { state.backlog -= 1 }
+                return item
+            }
+            switch next {
+            case nil:
+                return
+            case .packet(let packet):
+                await self.handle(packet, connection: connection)
+                let connectedNow = self.state.withLock { state -> Bool in
+                    guard !state.connected, !state.sockets.isEmpty else { return false }
+                    state.connected = true
+                    return true
+                }
+                if connectedNow { connection.setCloseDeadline(nil) }
             case .closed(let reason):
                 let sockets = self.state.withLock { state in
                     defer { state.sockets = [:] }

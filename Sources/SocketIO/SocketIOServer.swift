@@ -25,8 +25,6 @@ public final class SocketIOServer: Sendable {
     let dynamic = Mutex<[(NamespaceMatcher, SocketIONamespaceHandlers)]>([])
     let onHandlerError: (@Sendable (any Error, SocketIOSocket, String) -> Void)?
     let engineBox = Mutex<EngineIOServer?>(nil)
-    let detached: AsyncStream<@Sendable () async -> Void>
-    let detachedContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
 
     /// Creates a server.
     ///
@@ -43,9 +41,11 @@ public final class SocketIOServer: Sendable {
         self.configuration = configuration
         self.makeAdapter = adapter
         self.onHandlerError = onHandlerError
-        (self.detached, self.detachedContinuation) = AsyncStream.makeStream()
         let engine = EngineIOServer(configuration: configuration.engine, allowRequest: allowRequest) { [weak self] connection in
-            guard let self else { return SocketIONoopDelegate() }
+            guard let self else {
+                connection.setCloseDeadline(.now)
+                return SocketIONoopDelegate()
+            }
             // A client that connects no namespace in time is closed (like socket.io's connectTimeout).
             connection.setCloseDeadline(.now + configuration.connectTimeout)
             return SocketIOClientConnection(server: self)
@@ -115,15 +115,7 @@ public final class SocketIOServer: Sendable {
 
     /// Runs the connections (heartbeats, handlers) until ``shutdown()``. Call it from one structured task.
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            group.addTask {
-                await withDiscardingTaskGroup { work in
-                    for await job in self.detached { work.addTask { await job() } }
-                }
-            }
-            await self.engine.run()
-            self.detachedContinuation.finish()
-        }
+        await self.engine.run()
     }
 
     /// Closes every connection with "server shutting down" and lets ``run()`` return.
@@ -133,13 +125,12 @@ public final class SocketIOServer: Sendable {
 
     /// Runs a socket's disconnect handling in the server's task group (for disconnects started outside a handler).
     func runDetachedDisconnect(_ socket: SocketIOSocket, reason: String) {
-        self.detachedContinuation.yield { await socket.handleDisconnect(reason: reason) }
+        self.engine.runDetached { await socket.handleDisconnect(reason: reason) }
     }
 }
 
 /// The delegate used if the server is gone while a connection opens.
 struct SocketIONoopDelegate: EngineIOConnectionDelegate {
     func connection(_ connection: EngineIOConnection, received message: EngineIOData) {}
-    func run(_ connection: EngineIOConnection) async { connection.close() }
     func connection(_ connection: EngineIOConnection, closedWith reason: EngineIOCloseReason) {}
 }

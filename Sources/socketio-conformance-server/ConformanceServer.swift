@@ -104,9 +104,5 @@ struct EchoDelegate: EngineIOConnectionDelegate {
         connection.send(message)
     }
 
-    func run(_ connection: EngineIOConnection) async {
-        await connection.waitUntilClosed()
-    }
-
     func connection(_ connection: EngineIOConnection, closedWith reason: EngineIOCloseReason) {}
 }
