@@ -134,7 +134,7 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
         switch packet.type {
         case .connect:
             guard socket == nil else { return connection.close(reason: .parseError) }
-            await Self.runOnce { await self.connect(packet, connection: connection) }
+            await self.connect(packet, connection: connection)
         case .event, .binaryEvent:
             guard let socket else { return connection.close(reason: .parseError) }
             await self.dispatch(packet, to: socket)
@@ -207,14 +207,6 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
                 namespace.onHandlerError?(error, socket, "connect")
             }
         }
-    }
-
-    /// Runs `body` in a child task and waits for it. The connection's task lives as long as the connection and keeps
-    /// the memory of its deepest call stack; a CONNECT (namespace resolution, middlewares with token checks, handlers
-    /// with database lookups) goes deepest, so it runs in a task that ends with it.
-    private static func runOnce<R: Sendable>(_ body: @escaping @Sendable () async -> R) async -> R {
-        async let result = body()
-        return await result
     }
 
     private func dispatch(_ packet: SocketIOPacket, to socket: SocketIOSocket) async {
