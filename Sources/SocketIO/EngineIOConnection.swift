@@ -20,7 +20,6 @@ public final class EngineIOConnection: Sendable, EngineIOTimerTarget {
         var stashedPollResponse: [EngineIOPacket]?
         var active: EngineIOWebSocketOutbox?
         var probe: EngineIOWebSocketOutbox?
-        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         /// When to close unless ``EngineIOConnection/setCloseDeadline(_:)`` clears it first.
         var closeDeadline: ContinuousClock.Instant?
     }
@@ -147,26 +146,8 @@ public final class EngineIOConnection: Sendable, EngineIOTimerTarget {
     }
 
     private func finishClose(reason: EngineIOCloseReason) {
-        let waiters = self.state.withLock { state in
-            let waiters = state.closeWaiters
-            state.closeWaiters = []
-            return waiters
-        }
         self.onClose(self)
         self.delegate?.connection(self, closedWith: reason)
-        for waiter in waiters { waiter.resume() }
-    }
-
-    /// Suspends until the connection closes.
-    public func waitUntilClosed() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let closedAlready = self.state.withLock { state in
-                if state.session.isClosed { return true }
-                state.closeWaiters.append(continuation)
-                return false
-            }
-            if closedAlready { continuation.resume() }
-        }
     }
 
     /// When the timers next have work: the session's next deadline, or sooner for a polling session that may start an
