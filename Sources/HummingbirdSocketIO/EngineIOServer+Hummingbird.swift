@@ -1,5 +1,4 @@
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
 import SocketIO
@@ -27,7 +26,7 @@ extension HTTPResponse.Status {
 }
 
 /// The HTTP side of an Engine.IO server on a Hummingbird router: polling GET/POST, CORS preflight, and the answer to a
-/// refused WebSocket upgrade.
+/// WebSocket upgrade that `EngineIOHTTPChannel` did not take (refused, or not the connection's first request).
 struct EngineIOHTTPResponder: Sendable {
     let engine: EngineIOServer
     let logger: Logger
@@ -45,8 +44,15 @@ struct EngineIOHTTPResponder: Sendable {
             }
         }
         if request.headers[.upgrade] != nil {
-            // The WebSocket router refused the upgrade: answer like engine.io, a text/html 400 with the message.
-            let error = await self.engine.checkWebSocket(handshake: handshake) ?? .badRequest
+            guard let error = await self.engine.checkWebSocket(handshake: handshake) else {
+                // An acceptable upgrade on a connection that already served HTTP (a client reusing a pooled
+                // keep-alive connection): only a connection's first request can be upgraded, so send the client to
+                // the same URL on a new connection.
+                headers[.location] = request.uri.string
+                headers[.connection] = "close"
+                return Response(status: .temporaryRedirect, headers: headers)
+            }
+            // `EngineIOHTTPChannel` refused the upgrade: answer like engine.io, a text/html 400 with the message.
             headers[.contentType] = "text/html"
             return Response(status: .badRequest, headers: headers, body: .init(byteBuffer: ByteBuffer(string: error.message)))
         }
@@ -74,58 +80,5 @@ struct EngineIOHTTPResponder: Sendable {
             headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: result.body))
         )
-    }
-}
-
-/// Serves one WebSocket for an Engine.IO server: a writer task drains the session's bounded outbox while this task reads.
-struct EngineIOWebSocketResponder: Sendable {
-    let engine: EngineIOServer
-    let logger: Logger
-
-    func shouldUpgrade(_ request: Request) async -> RouterShouldUpgrade {
-        let handshake = EngineIOHandshakeInfo(request: request, address: nil)
-        return await self.engine.checkWebSocket(handshake: handshake) == nil ? .upgrade([:]) : .dontUpgrade
-    }
-
-    func serve(request: Request, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        let handshake = EngineIOHandshakeInfo(request: request, address: nil)
-        switch await self.engine.openWebSocket(handshake: handshake) {
-        case .reject, .acceptAndClose:
-            try await outbound.close(.normalClosure, reason: nil)
-        case .accept(let connection, let outbox):
-            var logger = self.logger
-            logger[metadataKey: "sio.sid"] = .string(connection.sid)
-            logger.debug("engine.io websocket opened")
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while let packet = await outbox.next() {
-                        switch packet.data {
-                        case .text:
-                            try await outbound.write(.text(packet.encodedText ?? ""))
-                        case .binary(let buffer):
-                            try await outbound.write(.binary(buffer))
-                        }
-                    }
-                    try? await outbound.close(.normalClosure, reason: nil)
-                }
-                do {
-                    for try await message in inbound.messages(maxSize: self.engine.configuration.maxPayload) {
-                        switch message {
-                        case .text(let text): connection.webSocketReceived(.text(text), on: outbox)
-                        case .binary(let buffer): connection.webSocketReceived(.binary(buffer), on: outbox)
-                        }
-                    }
-                    connection.webSocketClosed(outbox)
-                } catch {
-                    logger.debug("engine.io websocket failed", metadata: ["error": .string("\(error)")])
-                    connection.webSocketClosed(outbox, reason: .transportError)
-                    group.cancelAll()
-                    // Rethrown so the WebSocket handler closes with the matching code (1009 for oversized messages).
-                    throw error
-                }
-                group.cancelAll()
-            }
-            logger.debug("engine.io websocket closed")
-        }
     }
 }

@@ -47,12 +47,20 @@ enum InteropServer {
     static func makeSocketIO(
         events: ServerEvents,
         pingInterval: Duration = .seconds(2),
-        pingTimeout: Duration = .seconds(10)
+        pingTimeout: Duration = .seconds(10),
+        maxPayload: Int = 1_000_000,
+        maxOutboundPackets: Int = 4096
     ) -> SocketIOServer {
         var logger = Logger(label: "interop")
         logger.logLevel = .warning
         let configuration = SocketIOConfiguration(
-            engine: EngineIOConfiguration(pingInterval: pingInterval, pingTimeout: pingTimeout, path: "/socket.io/"),
+            engine: EngineIOConfiguration(
+                pingInterval: pingInterval,
+                pingTimeout: pingTimeout,
+                maxPayload: maxPayload,
+                path: "/socket.io/",
+                maxOutboundPackets: maxOutboundPackets
+            ),
             connectTimeout: .seconds(5)
         )
         let io = SocketIOServer(configuration: configuration, logger: logger)
@@ -78,6 +86,12 @@ enum InteropServer {
         main.on("ask-client") { socket, arguments, _ in
             let answer = try await socket.emitWithAck("question", arguments.first ?? .null, timeout: .seconds(5))
             socket.emit("answer-was", answer.first ?? .null)
+        }
+        main.on("flood") { socket, arguments, _ in
+            // `count` messages of `size` bytes at once, numbered: more than a slow reader's socket buffers hold.
+            let count = min(arguments.first?["count"]?.intValue ?? 0, 10_000)
+            let text = JSONValue.string(String(repeating: "x", count: min(arguments.first?["size"]?.intValue ?? 0, 100_000)))
+            for sequence in 0..<count { socket.emit("flood", .number(Double(sequence)), text) }
         }
         main.on("join") { socket, arguments, ack in
             if let room = arguments.first?.stringValue { await socket.join(room) }

@@ -32,7 +32,7 @@ final class PythonClient: Sendable {
     /// Whether python-socketio can be imported. When it cannot, the test fails on CI (`CI=true`) and is skipped
     /// (returns early without issues) elsewhere, so a developer machine without python still runs the rest.
     static func isAvailable() async -> Bool {
-        let probe = PythonClient(arguments: ["-c", "import socketio, aiohttp"], environment: [:])
+        let probe = PythonClient(arguments: ["-c", "import socketio, aiohttp, websocket"], environment: [:])
         do {
             try probe.start()
         } catch {
@@ -40,7 +40,9 @@ final class PythonClient: Sendable {
         }
         let status = await probe.waitForExit().status
         if status == 0 { return true }
-        return Self.unavailable("python-socketio is not importable with \(Self.python); pip install \"python-socketio[asyncio_client]==5.*\" aiohttp")
+        return Self.unavailable(
+            "python-socketio is not importable with \(Self.python); pip install \"python-socketio[asyncio_client]==5.*\" aiohttp websocket-client"
+        )
     }
 
     private static func unavailable(_ message: String) -> Bool {
@@ -58,6 +60,12 @@ final class PythonClient: Sendable {
         env["PYTHONUNBUFFERED"] = "1"
         for (key, value) in environment { env[key] = value }
         self.process.environment = env
+    }
+
+    /// A scenario of Tests/Interop/socketio/websocket_frames.py (raw WebSocket frames, with websocket-client).
+    convenience init(frames scenario: String, port: Int) {
+        let script = URL(fileURLWithPath: Self.script).deletingLastPathComponent().appendingPathComponent("websocket_frames.py").path
+        self.init(arguments: [script, scenario, "http://127.0.0.1:\(port)"], environment: [:])
     }
 
     convenience init(scenario: String, port: Int, transports: String, environment: [String: String] = [:]) {
