@@ -134,6 +134,41 @@ public enum MessageStoreConformance {
             #expect(try await store.unreadCounts(for: b) == [c: 1])
             #expect(try await store.unreadCounts(for: a) == [b: 2])
         },
+        ConformanceCase("messages: marks long after the messages, repeated, below earlier marks, and late arrivals") {
+            (fixture: StoreFixture) async throws in
+            // Marks made well after the messages (a SQL store then keeps a marker per recipient and conversation, and
+            // starts the next mark and every unread count from it); the results must not depend on that.
+            let store = fixture.messages
+            let m = (0..<6).map { n in Fixtures.message(id(n), from: a, to: b, at: 1000 + Int64(n)) }
+            _ = try await store.append(m + [Fixtures.message(id(10), from: c, to: b, at: 1003), Fixtures.message(id(11), from: b, to: a, at: 1004)])
+            let conversation = ConversationID(a, b)
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: m[2].cursor, at: Timestamp(milliseconds: 100_000)) == 3)
+            #expect(try await store.unreadCounts(for: b) == [a: 3, c: 1])
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: m[2].cursor, at: Timestamp(milliseconds: 100_100)) == 0)
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: m[1].cursor, at: Timestamp(milliseconds: 100_200)) == 0)
+            _ = try await store.delete(id: m[4].id, at: Timestamp(milliseconds: 100_300))
+            #expect(try await store.unreadCounts(for: b) == [a: 2, c: 1])
+            // m0–m2 were delivered by being read, m4 is deleted: two left to deliver.
+            #expect(try await store.markDelivered(in: conversation, recipient: b, upTo: m[5].cursor, at: Timestamp(milliseconds: 100_400)) == 2)
+            #expect(try await store.markDelivered(in: conversation, recipient: b, upTo: m[5].cursor, at: Timestamp(milliseconds: 100_500)) == 0)
+            #expect(try await store.message(id: m[3].id)?.deliveredAt == Timestamp(milliseconds: 100_400))
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: m[5].cursor, at: Timestamp(milliseconds: 100_600)) == 2)
+            #expect(try await store.message(id: m[5].id)?.readAt == Timestamp(milliseconds: 100_600))
+            #expect(try await store.unreadCounts(for: b) == [c: 1])
+            #expect(try await store.unreadCounts(for: a) == [b: 1])
+            let list = try await store.conversations(of: b, after: nil, limit: 10)
+            #expect(Dictionary(uniqueKeysWithValues: list.map { ($0.peerID, $0.unreadCount) }) == [a: 0, c: 1])
+            // A mark made within seconds of the messages: one stored afterwards with an earlier time (a slow commit,
+            // another node's clock) still counts as unread and is read by the next mark that reaches it.
+            let recent = Fixtures.message(id(20), from: a, to: b, at: 200_000)
+            _ = try await store.append([recent])
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: recent.cursor, at: Timestamp(milliseconds: 200_500)) == 1)
+            let late = Fixtures.message(id(19), from: a, to: b, at: 199_000)
+            _ = try await store.append([late])
+            #expect(try await store.unreadCounts(for: b) == [a: 1, c: 1])
+            #expect(try await store.markRead(in: conversation, reader: b, upTo: recent.cursor, at: Timestamp(milliseconds: 201_000)) == 1)
+            #expect(try await store.unreadCounts(for: b) == [c: 1])
+        },
         ConformanceCase("messages: conversations list latest activity first with unread counts") { (fixture: StoreFixture) async throws in
             let store = fixture.messages
             _ = try await store.append([

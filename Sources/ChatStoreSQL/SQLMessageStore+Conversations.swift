@@ -16,7 +16,7 @@ extension SQLMessageStore {
         return try await provider.withReader { database in
             let lastMessages = try await database.raw(statement).all().map(Message.init(row:))
             let peers = lastMessages.map { $0.senderID == user ? $0.recipientID : $0.senderID }
-            let unread = try await Self.unreadCounts(for: user, from: Array(Set(peers)), on: database)
+            let unread = try await Self.unreadCounts(for: user, in: lastMessages.map(\.conversationID), on: database)
             return zip(lastMessages, peers).map { message, peer in
                 ConversationSummary(id: message.conversationID, peerID: peer, lastMessage: message, unreadCount: unread[peer] ?? 0)
             }

@@ -65,56 +65,6 @@ public struct SQLMessageStore: MessageStore {
         }
     }
 
-    public func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
-        try await mark(
-            "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds)), \(Self.touch(time))",
-            unset: "read_at",
-            in: conversation,
-            recipient: reader,
-            upTo: upTo
-        )
-    }
-
-    public func markDelivered(
-        in conversation: ConversationID,
-        recipient: UserID,
-        upTo: MessageCursor,
-        at time: Timestamp
-    ) async throws -> Int {
-        try await mark(
-            "delivered_at = \(bind: time.milliseconds), \(Self.touch(time))",
-            unset: "delivered_at",
-            in: conversation,
-            recipient: recipient,
-            upTo: upTo
-        )
-    }
-
-    public func unreadCounts(for user: UserID) async throws -> [UserID: Int] {
-        try await provider.withReader { database in
-            try await Self.unreadCounts(for: user, from: nil, on: database)
-        }
-    }
-
-    /// Sets `assignments` on the recipient's messages in the conversation at or before `upTo` whose `unset` column is
-    /// still null, skipping deleted ones; returns how many changed.
-    private func mark(
-        _ assignments: SQLQueryString,
-        unset column: String,
-        in conversation: ConversationID,
-        recipient: UserID,
-        upTo: MessageCursor
-    ) async throws -> Int {
-        let filter: SQLQueryString = """
-             WHERE conversation_id = \(bind: conversation.rawValue) AND receiver_id = \(bind: recipient.rawValue)
-                AND \(ident: column) IS NULL AND deleted_at IS NULL
-                AND (created_at, id) <= (\(bind: upTo.createdAt.milliseconds), \(bind: upTo.id.rawValue))
-            RETURNING id
-            """
-        let statement = "UPDATE messages SET " + assignments + " " + filter
-        return try await provider.withSession { database in try await database.raw(statement).all().count }
-    }
-
     /// `updated_at` moved forward to `time`, never back.
     static func touch(_ time: Timestamp) -> SQLQueryString {
         "updated_at = CASE WHEN updated_at > \(bind: time.milliseconds) THEN updated_at ELSE \(bind: time.milliseconds) END"
@@ -134,23 +84,5 @@ public struct SQLMessageStore: MessageStore {
         let statement: SQLQueryString =
             "SELECT * FROM (" + side("sender_id") + " UNION ALL " + side("receiver_id") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: limit)"
         return try await provider.withReader { database in try await database.raw(statement).all().map(Message.init(row:)) }
-    }
-
-    /// Unread, undeleted messages to `user` by sender, optionally only from `senders`.
-    static func unreadCounts(for user: UserID, from senders: [UserID]?, on database: any SQLDatabase) async throws -> [UserID: Int] {
-        var sql: SQLQueryString = """
-            SELECT sender_id, COUNT(*) AS unread FROM messages
-            WHERE receiver_id = \(bind: user.rawValue) AND read_at IS NULL AND deleted_at IS NULL
-            """
-        if let senders {
-            guard !senders.isEmpty else { return [:] }
-            sql += " AND sender_id IN (\(binds: senders.map(\.rawValue)))"
-        }
-        sql += " GROUP BY sender_id"
-        var counts: [UserID: Int] = [:]
-        for row in try await database.raw(sql).all() {
-            counts[UserID(try row.required("sender_id"))] = try row.int("unread")
-        }
-        return counts
     }
 }

@@ -1,0 +1,136 @@
+import ChatCore
+import SQLKit
+
+/// Read and delivered marks and unread counts, bounded by `receipt_markers` (migration 9): a mark updates only the
+/// messages between the recipient's marker and the mark's cursor, and an unread count reads only the messages after the
+/// read marker, so neither grows with a conversation's history.
+extension SQLMessageStore {
+    /// How far behind the time of a mark its marker stays: the sync settling window. A message may be stored up to this
+    /// long after its `created_at` (a slow commit, another node's clock), so only what is older is settled for good.
+    static let markerLagMilliseconds: Int64 = 5_000
+
+    /// The two marks a recipient can set.
+    enum Receipt: String {
+        case read
+        case delivered
+    }
+
+    public func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
+        try await mark(
+            .read,
+            "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds)), \(Self.touch(time))",
+            in: conversation,
+            recipient: reader,
+            upTo: upTo,
+            at: time
+        )
+    }
+
+    public func markDelivered(
+        in conversation: ConversationID,
+        recipient: UserID,
+        upTo: MessageCursor,
+        at time: Timestamp
+    ) async throws -> Int {
+        try await mark(
+            .delivered,
+            "delivered_at = \(bind: time.milliseconds), \(Self.touch(time))",
+            in: conversation,
+            recipient: recipient,
+            upTo: upTo,
+            at: time
+        )
+    }
+
+    public func unreadCounts(for user: UserID) async throws -> [UserID: Int] {
+        try await provider.withReader { database in
+            try await Self.unreadCounts(for: user, in: nil, on: database)
+        }
+    }
+
+    /// Sets `assignments` on the recipient's messages in the conversation after its marker and at or before `upTo` whose
+    /// mark is still missing, skipping deleted ones; then moves the marker up to `upTo`, or to the settled past if `upTo`
+    /// is newer. Returns how many messages changed.
+    private func mark(
+        _ receipt: Receipt,
+        _ assignments: SQLQueryString,
+        in conversation: ConversationID,
+        recipient: UserID,
+        upTo: MessageCursor,
+        at time: Timestamp
+    ) async throws -> Int {
+        let createdColumn = receipt.rawValue + "_created_at"
+        let idColumn = receipt.rawValue + "_id"
+        let settled = MessageCursor(createdAt: time.adding(milliseconds: -Self.markerLagMilliseconds), id: MessageID(""))
+        let marker = min(upTo, settled)
+        return try await provider.withTransaction { database in
+            let row = try await database.raw(
+                """
+                SELECT \(ident: createdColumn) AS created_at, \(ident: idColumn) AS id FROM receipt_markers
+                WHERE conversation_id = \(bind: conversation.rawValue) AND user_id = \(bind: recipient.rawValue)
+                """
+            ).first()
+            let current = try row.flatMap { row -> MessageCursor? in
+                guard let createdAt = try row.optionalTimestamp("created_at") else { return nil }
+                return MessageCursor(createdAt: createdAt, id: MessageID(try row.optional("id", as: String.self) ?? ""))
+            }
+            let lower = current ?? MessageCursor(createdAt: Timestamp(milliseconds: Int64.min), id: MessageID(""))
+            guard lower < upTo else { return 0 }
+            let changed = try await database.raw(
+                "UPDATE messages SET " + assignments
+                    + """
+                     WHERE conversation_id = \(bind: conversation.rawValue) AND receiver_id = \(bind: recipient.rawValue)
+                        AND \(ident: receipt.rawValue + "_at") IS NULL AND deleted_at IS NULL
+                        AND (created_at, id) > (\(bind: lower.createdAt.milliseconds), \(bind: lower.id.rawValue))
+                        AND (created_at, id) <= (\(bind: upTo.createdAt.milliseconds), \(bind: upTo.id.rawValue))
+                    RETURNING id
+                    """
+            ).all().count
+            if lower < marker {
+                // Never backwards, even when two marks of the same recipient commit out of order.
+                try await database.raw(
+                    """
+                    INSERT INTO receipt_markers (conversation_id, user_id, \(ident: createdColumn), \(ident: idColumn))
+                    VALUES (\(bind: conversation.rawValue), \(bind: recipient.rawValue), \(bind: marker.createdAt.milliseconds), \(bind: marker.id.rawValue))
+                    ON CONFLICT (conversation_id, user_id) DO UPDATE
+                    SET \(ident: createdColumn) = excluded.\(ident: createdColumn), \(ident: idColumn) = excluded.\(ident: idColumn)
+                    WHERE receipt_markers.\(ident: createdColumn) IS NULL
+                        OR (receipt_markers.\(ident: createdColumn), receipt_markers.\(ident: idColumn))
+                            < (excluded.\(ident: createdColumn), excluded.\(ident: idColumn))
+                    """
+                ).run()
+            }
+            return changed
+        }
+    }
+
+    /// Unread, undeleted messages to `user` by sender, in all of the user's conversations or only in `conversations`:
+    /// for each conversation, the messages after the user's read marker.
+    static func unreadCounts(for user: UserID, in conversations: [ConversationID]?, on database: any SQLDatabase) async throws -> [UserID: Int] {
+        let scope: SQLQueryString
+        if let conversations {
+            guard !conversations.isEmpty else { return [:] }
+            scope = "SELECT id FROM conversations WHERE id IN (\(binds: conversations.map(\.rawValue)))"
+        } else {
+            // One index range per side: an OR over both columns could not use either index.
+            scope = """
+                SELECT id FROM conversations WHERE user_low = \(bind: user.rawValue)
+                UNION ALL SELECT id FROM conversations WHERE user_high = \(bind: user.rawValue)
+                """
+        }
+        let sql: SQLQueryString =
+            "SELECT m.sender_id AS sender_id, COUNT(*) AS unread FROM (" + scope + ") AS c "
+                + """
+                LEFT JOIN receipt_markers r ON r.conversation_id = c.id AND r.user_id = \(bind: user.rawValue)
+                JOIN messages m ON m.conversation_id = c.id
+                    AND (m.created_at, m.id) > (COALESCE(r.read_created_at, \(bind: Int64.min)), COALESCE(r.read_id, ''))
+                WHERE m.receiver_id = \(bind: user.rawValue) AND m.read_at IS NULL AND m.deleted_at IS NULL
+                GROUP BY m.sender_id
+                """
+        var counts: [UserID: Int] = [:]
+        for row in try await database.raw(sql).all() {
+            counts[UserID(try row.required("sender_id"))] = try row.int("unread")
+        }
+        return counts
+    }
+}
