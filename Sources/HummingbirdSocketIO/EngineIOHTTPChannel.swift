@@ -74,10 +74,18 @@ struct EngineIOHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                                     maxAccumulatedFrameCount: Self.maxFragments,
                                     maxAccumulatedFrameSize: maxPayload
                                 )
-                                try channel.pipeline.syncOperations.addHandler(aggregator)
-                                try channel.pipeline.syncOperations.addHandler(
-                                    EngineIOWebSocketHandler(connection: connection, outbox: outbox, logger: handlerLogger)
-                                )
+                                do {
+                                    try channel.pipeline.syncOperations.addHandler(aggregator)
+                                    try channel.pipeline.syncOperations.addHandler(
+                                        EngineIOWebSocketHandler(connection: connection, outbox: outbox, logger: handlerLogger)
+                                    )
+                                } catch {
+                                    connection.webSocketClosed(outbox, reason: .transportError)
+                                    throw error
+                                }
+                                // A peer that left while the session was opened: its channelInactive came before the
+                                // handler, so end the socket's part of the session here.
+                                if !channel.isActive { connection.webSocketClosed(outbox) }
                                 return .webSocket
                             }
                         case .reject, .acceptAndClose:
