@@ -97,6 +97,14 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHan
             self.connection.close(reason: .serverShuttingDown)
             return
         }
+        // The server allows half-closure, so a peer that shuts its side (a TCP FIN without a close frame) leaves the
+        // channel open: without this the session would last until the heartbeat noticed.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            self.connection.webSocketClosed(self.outbox)
+            self.closing = true
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

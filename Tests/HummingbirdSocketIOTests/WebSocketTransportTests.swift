@@ -48,6 +48,16 @@ import Testing
         #expect(await events.nextDisconnect(timeout: .seconds(10))?.reason == "transport close")
     }
 
+    /// A peer that shuts its side of the TCP connection without a close frame: the server closes at once, long before
+    /// the heartbeat (60 s here) would notice, and the session ends with "transport close".
+    @Test func halfClosedPeerEndsTheSession() async throws {
+        guard await PythonClient.isAvailable() else { return }
+        let events = ServerEvents()
+        let io = InteropServer.makeSocketIO(events: events, pingInterval: .seconds(60), pingTimeout: .seconds(60))
+        try await self.run("half-close", io: io)
+        #expect(await events.nextDisconnect(timeout: .seconds(20))?.reason == "transport close")
+    }
+
     /// 3,000 messages of 4 KB to a client with a 4 KB receive buffer that reads slowly: the server stops writing while
     /// the socket is full and resumes when it drains, so every message arrives once, in order.
     @Test func slowReaderGetsEveryMessageInOrder() async throws {

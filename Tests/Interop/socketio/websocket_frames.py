@@ -3,7 +3,7 @@
 
 usage: websocket_frames.py SCENARIO URL
   SCENARIO  ping | fragments | oversized | oversized-fragments | invalid-utf8 | close | flood-read | flood-stall
-            | refused-upgrade
+            | refused-upgrade | half-close
   URL       http://127.0.0.1:PORT
 
 Speaks Engine.IO v4 / Socket.IO v5 by hand so that it can send what python-socketio never does: control frames,
@@ -170,6 +170,22 @@ def flood_stall(url):
     time.sleep(60)
 
 
+def half_close(url):
+    """Joins, then shuts its sending side without a close frame: the server must close the connection at once."""
+    ws = open_socket(url)
+    join_namespace(ws)
+    ws.sock.shutdown(socket.SHUT_WR)
+    ws.sock.settimeout(20)
+    while True:
+        try:
+            data = ws.sock.recv(65536)
+        except ConnectionResetError:
+            break
+        if not data:
+            break
+    print("OK", flush=True)
+
+
 def refused_upgrade(url):
     address = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket&sid=unknown"
     try:
@@ -193,6 +209,7 @@ SCENARIOS = {
     "flood-read": flood_read,
     "flood-stall": flood_stall,
     "refused-upgrade": refused_upgrade,
+    "half-close": half_close,
 }
 
 
