@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChatApp
 import Logging
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (HTTP API and Socket.IO).")
@@ -20,6 +21,6 @@ struct Serve: AsyncParsableCommand {
         let configuration = try loadConfiguration(common, overrides: overrides)
         let logger = makeLogger(configuration)
         let app = try await runOrExplain { try await buildApplication(configuration, logger: logger) }
-        try await app.runService()
+        try await ServiceGroup(configuration: ServiceGroupConfiguration(chatBlizz: app, configuration, logger: logger)).run()
     }
 }

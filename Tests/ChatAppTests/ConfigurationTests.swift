@@ -30,6 +30,7 @@ struct ConfigurationTests {
         ("PORT", "abc"), ("PORT", "70000"), ("DB_PORT", "-1"), ("CHATBLIZZ_BCRYPT_COST", "99"), ("CHATBLIZZ_LOG_LEVEL", "loud"),
         ("CHATBLIZZ_MAX_MESSAGE_BYTES", "0"), ("CHATBLIZZ_MIGRATE_ON_START", "maybe"), ("CHATBLIZZ_ACCESS_TOKEN_TTL", "1"),
         ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"), ("CHATBLIZZ_GROUP_COMMIT_US", "200000"),
+        ("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", "0"),
     ])
     func badValuesNameTheirKey(_ key: String, _ value: String) throws {
         var environment = [key: value]

@@ -48,6 +48,10 @@ public struct AppConfiguration: Sendable {
     /// commit at once). Messages arriving meanwhile share the next commit; under light load commits are further apart
     /// than this and nothing waits.
     public var groupCommitInterval: Duration = .milliseconds(2)
+    /// `CHATBLIZZ_SHUTDOWN_TIMEOUT_S`: how long a graceful shutdown (SIGTERM or SIGINT) may take before the remaining
+    /// work is cancelled (default 30). Closing sockets runs their disconnect handling, which waits for the database; with
+    /// the database gone that wait would otherwise never end.
+    public var shutdownTimeout: Duration = .seconds(30)
     /// `CHATBLIZZ_CORS_ORIGIN`: the origin allowed to call the API and Socket.IO from a browser (default none).
     public var corsOrigin: String?
     /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
@@ -99,6 +103,7 @@ public struct AppConfiguration: Sendable {
         recoveryMaxPackets = try reader.int("CHATBLIZZ_RECOVERY_MAX_PACKETS", in: 1...10_000_000) ?? recoveryMaxPackets
         if let ms = try reader.int("CHATBLIZZ_PERMISSION_CACHE_MS", in: 0...600_000) { permissionCacheTTL = .milliseconds(ms) }
         if let us = try reader.int("CHATBLIZZ_GROUP_COMMIT_US", in: 0...100_000) { groupCommitInterval = .microseconds(us) }
+        if let seconds = try reader.int("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", in: 1...3_600) { shutdownTimeout = .seconds(seconds) }
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
         if let url = try reader.string("REDIS_URL") {
             guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
