@@ -80,6 +80,9 @@ enum InteropServer {
         main.on("hello") { _, arguments, ack in
             ack(["ok": true, "echo": arguments.first ?? .null])
         }
+        main.on("address") { socket, _, ack in
+            ack(.string(socket.handshake.address ?? ""))
+        }
         main.on("echo-binary") { _, arguments, ack in
             ack.reply(arguments)
         }

@@ -82,6 +82,12 @@ import Testing
         }
     }
 
+    /// `socket.handshake.address` is the peer's address (the transport reads it from the channel).
+    @Test func handshakeCarriesThePeerAddress() async throws {
+        guard await PythonClient.isAvailable() else { return }
+        try await self.run("address", io: InteropServer.makeSocketIO(events: ServerEvents()))
+    }
+
     /// A refused upgrade (unknown session) gets engine.io's JSON error from the router, not a bare 400.
     @Test func refusedUpgradeGetsEngineIOError() async throws {
         guard await PythonClient.isAvailable() else { return }

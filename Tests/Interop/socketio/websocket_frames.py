@@ -3,7 +3,7 @@
 
 usage: websocket_frames.py SCENARIO URL
   SCENARIO  ping | fragments | oversized | oversized-fragments | invalid-utf8 | close | flood-read | flood-stall
-            | refused-upgrade | half-close
+            | refused-upgrade | half-close | address
   URL       http://127.0.0.1:PORT
 
 Speaks Engine.IO v4 / Socket.IO v5 by hand so that it can send what python-socketio never does: control frames,
@@ -186,6 +186,18 @@ def half_close(url):
     print("OK", flush=True)
 
 
+def address(url):
+    """The server sees the peer's address in the handshake."""
+    ws = open_socket(url)
+    join_namespace(ws)
+    ws.send('421["address"]')
+    ack = next_text(ws, lambda text: text.startswith("431"))
+    if json.loads(ack[3:]) != ["127.0.0.1"]:
+        fail("handshake address was %r" % (ack,))
+    ws.close()
+    print("OK", flush=True)
+
+
 def refused_upgrade(url):
     address = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket&sid=unknown"
     try:
@@ -210,6 +222,7 @@ SCENARIOS = {
     "flood-stall": flood_stall,
     "refused-upgrade": refused_upgrade,
     "half-close": half_close,
+    "address": address,
 }
 
 
