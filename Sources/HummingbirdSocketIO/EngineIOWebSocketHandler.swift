@@ -8,7 +8,8 @@ import SocketIO
 /// Frames (reassembled by `NIOWebSocketFrameAggregator` in front of it) go straight to the connection; the session's
 /// outbox wakes the handler, which writes what is queued while the channel is writable and flushes once per batch. A
 /// peer that reads too slowly leaves packets in the outbox, whose capacity the session enforces. Pings are answered,
-/// a close frame is echoed, and protocol errors close the socket with the matching code.
+/// a close frame is answered with ours, a half-closed peer is closed, and protocol errors close the socket with the
+/// matching code.
 final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
