@@ -9,13 +9,16 @@ import SocketIO
 /// outbox wakes the handler, which writes what is queued while the channel is writable and flushes once per batch. A
 /// peer that reads too slowly leaves packets in the outbox, whose capacity the session enforces. Pings are answered,
 /// a close frame is answered with ours, a half-closed peer is closed, and protocol errors close the socket with the
-/// matching code.
+/// matching code (after the peer's answer, or a second).
 final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     /// Packets written per pass before the handler checks writability again.
     static let batchSize = 64
+    /// How long, after sending a close frame, the handler keeps reading (and dropping) what the peer still sends while
+    /// it waits for the peer's own close frame or FIN, before it closes the connection itself.
+    static let closeGrace = TimeAmount.seconds(1)
 
     private let connection: EngineIOConnection
     private let outbox: EngineIOWebSocketOutbox
@@ -45,6 +48,11 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHan
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = Self.unwrapInboundIn(data)
+        if self.closing {
+            // Our close frame is out: drop what the peer still sends, and close once it answers with its own.
+            if frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
         switch frame.opcode {
         case .text:
             let payload = frame.unmaskedData
@@ -63,7 +71,7 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHan
         case .connectionClose:
             // The peer is done: answer with a close frame of our own (RFC 6455 §5.5.1) and close.
             self.connection.webSocketClosed(self.outbox)
-            self.close(context: context, code: .normalClosure)
+            self.close(context: context, code: .normalClosure, peerIsDone: true)
         default:
             self.fail(context: context, code: .protocolError, reason: .transportError)
         }
@@ -148,15 +156,22 @@ final class EngineIOWebSocketHandler: ChannelInboundHandler, RemovableChannelHan
         self.close(context: context, code: code)
     }
 
-    /// Sends a close frame with `code` (after anything already written) and closes the channel once it is out.
-    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+    /// Sends a close frame with `code` (after anything already written). When the peer has already sent its close frame
+    /// the connection closes once ours is out; otherwise the peer has `closeGrace` to answer (RFC 6455 §7.1.1: the
+    /// server closes the TCP connection after the closing handshake). Closing at once while the peer is still sending
+    /// would make the kernel reset the connection, which can destroy our close frame before the peer reads it.
+    private func close(context: ChannelHandlerContext, code: WebSocketErrorCode, peerIsDone: Bool = false) {
         guard !self.closing else { return }
         self.closing = true
         var payload = context.channel.allocator.buffer(capacity: 2)
         payload.write(webSocketErrorCode: code)
-        let closed = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)), promise: closed)
+        let frame = Self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))
         let channel = context.channel
-        closed.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        if peerIsDone {
+            context.writeAndFlush(frame).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.writeAndFlush(frame, promise: nil)
+            context.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
+        }
     }
 }
