@@ -186,16 +186,17 @@ let package = Package(
             path: "Tests/ChatTestSupport",
             swiftSettings: swiftSettings
         ),
+        .target(name: "AsyncTestSupport", path: "Tests/AsyncTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatCoreTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SocketIOTests",
-            dependencies: ["SocketIO", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["SocketIO", "AsyncTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HummingbirdSocketIOTests",
             dependencies: [
-                "SocketIO", "HummingbirdSocketIO",
+                "SocketIO", "HummingbirdSocketIO", "AsyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -222,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "ChatRedisTests",
             dependencies: [
-                "ChatCore", "ChatCoreTesting", "ChatRedis", "SocketIO",
+                "ChatCore", "ChatCoreTesting", "ChatRedis", "SocketIO", "AsyncTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -241,7 +242,7 @@ let package = Package(
         .testTarget(
             name: "ChatAppTests",
             dependencies: [
-                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatTestSupport",
+                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatTestSupport", "AsyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

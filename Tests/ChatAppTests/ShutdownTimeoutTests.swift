@@ -1,3 +1,4 @@
+import AsyncTestSupport
 import ChatApp
 import Logging
 import ServiceLifecycle
@@ -41,22 +42,15 @@ struct ShutdownTimeoutTests {
         let group = ServiceGroup(configuration: configuration)
         let clock = ContinuousClock()
         let start = clock.now
-        let finished = await withTaskGroup(of: Bool.self) { tasks in
-            tasks.addTask {
-                try? await group.run()
-                return true
+        let finished = await withDeadline(.seconds(60)) {
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try? await group.run() }
+                try? await Task.sleep(for: .milliseconds(100))
+                await group.triggerGracefulShutdown()
             }
-            tasks.addTask {
-                try? await Task.sleep(for: .seconds(60))
-                return false
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-            await group.triggerGracefulShutdown()
-            let first = await tasks.next() ?? false
-            tasks.cancelAll()
-            return first
+            return true
         }
-        #expect(finished, "the service group was still running 60 s after the graceful shutdown began")
+        #expect(finished == true, "the service group was still running 60 s after the graceful shutdown began")
         #expect(clock.now - start >= .seconds(1))
         var iterator = cancellations.makeAsyncIterator()
         #expect(await iterator.next() != nil)

@@ -1,3 +1,4 @@
+import AsyncTestSupport
 import ChatRedis
 import NIOCore
 import SocketIO
@@ -75,20 +76,12 @@ final class RecordingNamespace: SocketIOAdapterNamespace {
         let (signals, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.waiters.withLock { $0[id] = continuation }
         defer { _ = self.waiters.withLock { $0.removeValue(forKey: id) } }
-        return await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                if predicate(self.record.withLock { $0 }) { return true }
-                for await _ in signals where predicate(self.record.withLock { $0 }) { return true }
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let result = await group.next() ?? false
-            group.cancelAll()
-            return result
+        let found = await withDeadline(timeout) {
+            if predicate(self.record.withLock { $0 }) { return true }
+            for await _ in signals where predicate(self.record.withLock { $0 }) { return true }
+            return false
         }
+        return found ?? false
     }
 }
 

@@ -1,3 +1,4 @@
+import AsyncTestSupport
 import Hummingbird
 import HummingbirdSocketIO
 import Logging
@@ -22,21 +23,13 @@ final class ServerEvents: Sendable {
 
     /// The next disconnect, or `nil` after `timeout`.
     func nextDisconnect(timeout: Duration) async -> (id: String, reason: String)? {
-        await withTaskGroup(of: (String, String)?.self) { group in
-            group.addTask {
-                for await event in self.stream {
-                    if case .disconnected(let id, let reason) = event { return (id, reason) }
-                }
-                return nil
+        let disconnect = await withDeadline(timeout) { () -> (id: String, reason: String)? in
+            for await event in self.stream {
+                if case .disconnected(let id, let reason) = event { return (id, reason) }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return nil
         }
+        return disconnect ?? nil
     }
 }
 

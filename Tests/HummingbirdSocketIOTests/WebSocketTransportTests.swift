@@ -16,6 +16,18 @@ import Testing
         }
     }
 
+    /// Runs a frames scenario and expects the server-side session to end with `reason` within `limit`.
+    func run(
+        _ scenario: String,
+        io: SocketIOServer,
+        events: ServerEvents,
+        endsWith reason: String,
+        within limit: Duration = .seconds(10)
+    ) async throws {
+        try await self.run(scenario, io: io)
+        #expect(await events.nextDisconnect(timeout: limit)?.reason == reason)
+    }
+
     @Test func pingIsAnsweredWithItsPayload() async throws {
         guard await PythonClient.isAvailable() else { return }
         try await self.run("ping", io: InteropServer.makeSocketIO(events: ServerEvents()))
@@ -30,22 +42,19 @@ import Testing
     func messageOverMaxPayloadClosesWith1009(scenario: String) async throws {
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
-        try await self.run(scenario, io: InteropServer.makeSocketIO(events: events, maxPayload: 10_000))
-        #expect(await events.nextDisconnect(timeout: .seconds(10))?.reason == "transport error")
+        try await self.run(scenario, io: InteropServer.makeSocketIO(events: events, maxPayload: 10_000), events: events, endsWith: "transport error")
     }
 
     @Test func invalidUTF8TextClosesWith1007() async throws {
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
-        try await self.run("invalid-utf8", io: InteropServer.makeSocketIO(events: events))
-        #expect(await events.nextDisconnect(timeout: .seconds(10))?.reason == "parse error")
+        try await self.run("invalid-utf8", io: InteropServer.makeSocketIO(events: events), events: events, endsWith: "parse error")
     }
 
     @Test func closeFrameIsAnsweredAndEndsTheSession() async throws {
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
-        try await self.run("close", io: InteropServer.makeSocketIO(events: events))
-        #expect(await events.nextDisconnect(timeout: .seconds(10))?.reason == "transport close")
+        try await self.run("close", io: InteropServer.makeSocketIO(events: events), events: events, endsWith: "transport close")
     }
 
     /// A peer that shuts its side of the TCP connection without a close frame: the server closes at once, long before
@@ -54,8 +63,7 @@ import Testing
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
         let io = InteropServer.makeSocketIO(events: events, pingInterval: .seconds(60), pingTimeout: .seconds(60))
-        try await self.run("half-close", io: io)
-        #expect(await events.nextDisconnect(timeout: .seconds(20))?.reason == "transport close")
+        try await self.run("half-close", io: io, events: events, endsWith: "transport close", within: .seconds(20))
     }
 
     /// 3,000 messages of 4 KB to a client with a 4 KB receive buffer that reads slowly: the server stops writing while
@@ -63,8 +71,7 @@ import Testing
     @Test func slowReaderGetsEveryMessageInOrder() async throws {
         guard await PythonClient.isAvailable() else { return }
         let events = ServerEvents()
-        try await self.run("flood-read", io: InteropServer.makeSocketIO(events: events))
-        #expect(await events.nextDisconnect(timeout: .seconds(10))?.reason == "transport close")
+        try await self.run("flood-read", io: InteropServer.makeSocketIO(events: events), events: events, endsWith: "transport close")
     }
 
     /// The same burst to a client that never reads: once more than `maxOutboundPackets` wait, the server drops it rather

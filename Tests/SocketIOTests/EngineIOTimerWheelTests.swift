@@ -1,3 +1,4 @@
+import AsyncTestSupport
 import Synchronization
 import Testing
 
@@ -32,19 +33,11 @@ private final class RecordingTarget: EngineIOTimerTarget {
 
 /// Waits for the first element of `stream`, or gives up after `limit` (returns `false`).
 private func waitForFirst(of stream: AsyncStream<Void>, within limit: Duration) async -> Bool {
-    await withTaskGroup(of: Bool.self) { group in
-        group.addTask {
-            var iterator = stream.makeAsyncIterator()
-            return await iterator.next() != nil
-        }
-        group.addTask {
-            try? await Task.sleep(for: limit)
-            return false
-        }
-        let result = await group.next() ?? false
-        group.cancelAll()
-        return result
+    let arrived = await withDeadline(limit) {
+        var iterator = stream.makeAsyncIterator()
+        return await iterator.next() != nil
     }
+    return arrived ?? false
 }
 
 @Suite struct EngineIOTimerWheelTests {
