@@ -23,6 +23,12 @@ struct EngineIOHTTPChannel: ServerChildChannel, HTTPChannelHandler {
         case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, EngineIOHTTPError)
     }
 
+    /// What `shouldUpgrade` decided about a connection's first request.
+    enum UpgradeDecision {
+        case accepted(EngineIORoute, EngineIOHandshakeInfo)
+        case refused(EngineIOHTTPError)
+    }
+
     struct Value: ServerChildChannelValue {
         let upgradeResult: EventLoopFuture<UpgradeResult>
         let channel: any Channel
@@ -36,61 +42,74 @@ struct EngineIOHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     /// Fragments a message may arrive in.
     static let maxFragments = 256
 
+    /// How the connection sizes its reads. NIO keeps one receive buffer per channel for its whole life, as large as
+    /// the largest read it needed, so the first size is what an idle WebSocket pays: 512 bytes instead of NIO's 2,048
+    /// (an upgrade request from a browser may need one or two more reads). Reads that fill the buffer grow the next
+    /// ones, up to 64 KB, as NIO's default does.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
             let engine = self.engine
             let path = engine.configuration.path.trimmingSlashes
             let maxPayload = engine.configuration.maxPayload
             let handlerLogger = self.logger
-            // Why the upgrade was refused, set on the event loop before the not-upgrading handler runs.
-            let refusal = NIOLoopBoundBox<EngineIOHTTPError?>(nil, eventLoop: channel.eventLoop)
+            // What shouldUpgrade decided, set on the event loop before the upgrade or the not-upgrading handler runs.
+            let decision = NIOLoopBoundBox<UpgradeDecision?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: max(maxPayload, 125),
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     guard let handshake = EngineIOHandshakeInfo(head: head, path: path, channel: channel) else {
-                        refusal.value = .badRequest
+                        decision.value = .refused(.badRequest)
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
-                    return channel.eventLoop.makeFutureWithTask {
-                        await engine.checkWebSocket(handshake: handshake)
-                    }.map { error in
-                        refusal.value = error
-                        return error == nil ? HTTPHeaders() : nil
+                    let decide: @Sendable (Result<EngineIORoute, EngineIOHTTPError>) -> HTTPHeaders? = { route in
+                        switch route {
+                        case .success(let route):
+                            decision.value = .accepted(route, handshake)
+                            return HTTPHeaders()
+                        case .failure(let error):
+                            decision.value = .refused(error)
+                            return nil
+                        }
                     }
+                    // Without an allowRequest hook the checks need no task.
+                    if let route = engine.routeWebSocketImmediately(handshake: handshake) {
+                        return channel.eventLoop.makeSucceededFuture(decide(route))
+                    }
+                    return channel.eventLoop.makeFutureWithTask { await engine.routeWebSocket(handshake: handshake) }.map(decide)
                 },
-                upgradePipelineHandler: { channel, head in
-                    guard let handshake = EngineIOHandshakeInfo(head: head, path: path, channel: channel) else {
+                upgradePipelineHandler: { channel, _ in
+                    guard case .accepted(let route, let handshake) = decision.value else {
                         return channel.close().map { .webSocket }
                     }
-                    return channel.eventLoop.makeFutureWithTask {
-                        await engine.openWebSocket(handshake: handshake)
-                    }.flatMap { acceptance in
-                        switch acceptance {
-                        case .accept(let connection, let outbox):
-                            return channel.eventLoop.makeCompletedFuture {
-                                let aggregator = NIOWebSocketFrameAggregator(
-                                    minNonFinalFragmentSize: 0,
-                                    maxAccumulatedFrameCount: Self.maxFragments,
-                                    maxAccumulatedFrameSize: maxPayload
+                    decision.value = nil
+                    switch engine.openWebSocket(route: route, handshake: handshake) {
+                    case .accept(let connection, let outbox):
+                        return channel.eventLoop.makeCompletedFuture {
+                            let aggregator = NIOWebSocketFrameAggregator(
+                                minNonFinalFragmentSize: 0,
+                                maxAccumulatedFrameCount: Self.maxFragments,
+                                maxAccumulatedFrameSize: maxPayload
+                            )
+                            do {
+                                try channel.pipeline.syncOperations.addHandler(aggregator)
+                                try channel.pipeline.syncOperations.addHandler(
+                                    EngineIOWebSocketHandler(connection: connection, outbox: outbox, logger: handlerLogger)
                                 )
-                                do {
-                                    try channel.pipeline.syncOperations.addHandler(aggregator)
-                                    try channel.pipeline.syncOperations.addHandler(
-                                        EngineIOWebSocketHandler(connection: connection, outbox: outbox, logger: handlerLogger)
-                                    )
-                                } catch {
-                                    connection.webSocketClosed(outbox, reason: .transportError)
-                                    throw error
-                                }
-                                // A peer that left while the session was opened: its channelInactive came before the
-                                // handler, so end the socket's part of the session here.
-                                if !channel.isActive { connection.webSocketClosed(outbox) }
-                                return .webSocket
+                            } catch {
+                                connection.webSocketClosed(outbox, reason: .transportError)
+                                throw error
                             }
-                        case .reject, .acceptAndClose:
-                            return Self.closeWebSocket(channel).map { .webSocket }
+                            // A peer that left while the session was opened: its channelInactive came before the
+                            // handler, so end the socket's part of the session here.
+                            if !channel.isActive { connection.webSocketClosed(outbox) }
+                            return .webSocket
                         }
+                    case .reject, .acceptAndClose:
+                        return Self.closeWebSocket(channel).map { .webSocket }
                     }
                 }
             )
@@ -107,7 +126,8 @@ struct EngineIOHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
-                        return refusal.value.map { .refused(http, $0) } ?? .http(http)
+                        if case .refused(let error) = decision.value { return .refused(http, error) }
+                        return .http(http)
                     }
                 }
             )

@@ -6,7 +6,7 @@ import Synchronization
 /// has no task of its own.
 ///
 /// A transport adapter (for example HummingbirdSocketIO) maps HTTP requests to ``handlePolling(method:handshake:isUpgrade:contentType:readBody:)``
-/// and WebSockets to ``openWebSocket(handshake:)``.
+/// and WebSockets to ``routeWebSocket(handshake:)`` then ``openWebSocket(route:handshake:)``.
 public final class EngineIOServer: Sendable {
     /// Decides whether a new session may open: return `nil` to accept or a reason to answer 403.
     public typealias AllowRequest = @Sendable (EngineIOHandshakeInfo) async -> String?
@@ -73,12 +73,17 @@ public final class EngineIOServer: Sendable {
     }
 
     func validate(method: String, handshake: EngineIOHandshakeInfo, isUpgrade: Bool) async -> Result<EngineIORoute, EngineIOHTTPError> {
-        let request = EngineIORequest(method: method, query: handshake.query, isUpgrade: isUpgrade, origin: handshake.headers["origin"])
-        let result = EngineIORequestValidator.validate(request, configuration: self.configuration) { self.transport(of: $0) }
+        let result = self.validateRequest(method: method, handshake: handshake, isUpgrade: isUpgrade)
         if case .success(.handshake) = result, let allowRequest, let reason = await allowRequest(handshake) {
             return .failure(.forbidden(reason))
         }
         return result
+    }
+
+    /// The checks of ``validate(method:handshake:isUpgrade:)`` before the `allowRequest` hook.
+    private func validateRequest(method: String, handshake: EngineIOHandshakeInfo, isUpgrade: Bool) -> Result<EngineIORoute, EngineIOHTTPError> {
+        let request = EngineIORequest(method: method, query: handshake.query, isUpgrade: isUpgrade, origin: handshake.headers["origin"])
+        return EngineIORequestValidator.validate(request, configuration: self.configuration) { self.transport(of: $0) }
     }
 
     private func openSession(transport: EngineIOTransport, handshake: EngineIOHandshakeInfo) -> EngineIOConnection? {
@@ -146,19 +151,32 @@ public final class EngineIOServer: Sendable {
 
     /// Checks a WebSocket upgrade request (call before answering `101`).
     public func checkWebSocket(handshake: EngineIOHandshakeInfo) async -> EngineIOHTTPError? {
-        if case .failure(let error) = await self.validate(method: "GET", handshake: handshake, isUpgrade: true) { return error }
+        if case .failure(let error) = await self.routeWebSocket(handshake: handshake) { return error }
         return nil
     }
 
-    /// Binds an upgraded WebSocket to a new or existing session.
-    public func openWebSocket(handshake: EngineIOHandshakeInfo) async -> WebSocketAcceptance {
-        switch await self.validate(method: "GET", handshake: handshake, isUpgrade: true) {
-        case .failure(let error):
-            return .reject(error)
-        case .success(.handshake):
+    /// Where a WebSocket upgrade request goes, or why it is refused (call before answering `101`), including the
+    /// `allowRequest` decision for a new session.
+    public func routeWebSocket(handshake: EngineIOHandshakeInfo) async -> Result<EngineIORoute, EngineIOHTTPError> {
+        await self.validate(method: "GET", handshake: handshake, isUpgrade: true)
+    }
+
+    /// ``routeWebSocket(handshake:)`` without suspending, or `nil` for a new session on a server with an `allowRequest`
+    /// hook, which can only be awaited. The HTTP channel uses it to take an upgrade on the event loop, without a task.
+    public func routeWebSocketImmediately(handshake: EngineIOHandshakeInfo) -> Result<EngineIORoute, EngineIOHTTPError>? {
+        let result = self.validateRequest(method: "GET", handshake: handshake, isUpgrade: true)
+        if case .success(.handshake) = result, self.allowRequest != nil { return nil }
+        return result
+    }
+
+    /// Binds an upgraded WebSocket to a new or existing session, following the route that
+    /// ``routeWebSocket(handshake:)`` chose before the `101`.
+    public func openWebSocket(route: EngineIORoute, handshake: EngineIOHandshakeInfo) -> WebSocketAcceptance {
+        switch route {
+        case .handshake:
             guard let connection = self.openSession(transport: .websocket, handshake: handshake) else { return .acceptAndClose }
             return .accept(connection, connection.attachInitialWebSocket())
-        case .success(.session(let sid, _)):
+        case .session(let sid, _):
             guard let connection = self.sessions.withLock({ $0[sid] }), let outbox = connection.attachProbeWebSocket() else {
                 return .acceptAndClose
             }
