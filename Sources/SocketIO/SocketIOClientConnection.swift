@@ -86,11 +86,19 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
     }
 
     private func startDrain(_ connection: EngineIOConnection) {
-        self.server.engine.runDetached { await self.drain(connection) }
+        if self.state.withLock({ $0.connected }) {
+            self.server.engine.runDetached { await self.drain(connection, holdsConnectSlot: false) }
+        } else {
+            // A CONNECT (or the close of a connection that never connected) waits for a slot.
+            self.server.runAdmitted { await self.drain(connection, holdsConnectSlot: true) }
+        }
     }
 
-    /// Handles queued work in order until the queue is empty.
-    private func drain(_ connection: EngineIOConnection) async {
+    /// Handles queued work in order until the queue is empty; frees the CONNECT slot, if it holds one, after the first
+    /// item.
+    private func drain(_ connection: EngineIOConnection, holdsConnectSlot: Bool) async {
+        var holdsConnectSlot = holdsConnectSlot
+        defer { if holdsConnectSlot { self.server.leaveConnectSlot() } }
         while true {
             let next = self.state.withLock { state -> Inbound? in
                 guard let item = state.queue.popFirst() else {
@@ -105,6 +113,10 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
                 return
             case .packet(let packet):
                 await self.handle(packet, connection: connection)
+                if holdsConnectSlot {
+                    holdsConnectSlot = false
+                    self.server.leaveConnectSlot()
+                }
                 let connectedNow = self.state.withLock { state -> Bool in
                     guard !state.connected, !state.sockets.isEmpty else { return false }
                     state.connected = true
@@ -148,6 +160,8 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
     }
 
     private func connect(_ packet: SocketIOPacket, connection: EngineIOConnection) async {
+        // The client may have left while its CONNECT waited for a slot.
+        guard !connection.isClosed else { return }
         let auth = packet.data ?? .object([:])
         guard let namespace = await self.server.resolveNamespace(packet.namespace, auth: auth) else {
             let error = SocketIOPacket(type: .connectError, namespace: packet.namespace, data: ["message": "Invalid namespace"])

@@ -8,6 +8,10 @@ public struct SocketIOConfiguration: Sendable {
     public var maxAttachments: Int
     /// Connection state recovery; `nil` (the default) disables it.
     public var connectionStateRecovery: ConnectionStateRecovery?
+    /// The most connections whose CONNECT (middlewares and connect handlers) runs at once (default 64, at least 1);
+    /// the others wait in order, as a queued closure rather than a task, so a burst of new connections costs little
+    /// memory while it waits.
+    public var maxConcurrentConnects: Int
 
     /// Connection-state-recovery settings.
     public struct ConnectionStateRecovery: Sendable {
@@ -33,12 +37,14 @@ public struct SocketIOConfiguration: Sendable {
         engine: EngineIOConfiguration = EngineIOConfiguration(path: "/socket.io/"),
         connectTimeout: Duration = .seconds(45),
         maxAttachments: Int = 10,
-        connectionStateRecovery: ConnectionStateRecovery? = nil
+        connectionStateRecovery: ConnectionStateRecovery? = nil,
+        maxConcurrentConnects: Int = 64
     ) {
         self.engine = engine
         self.connectTimeout = connectTimeout
         self.maxAttachments = maxAttachments
         self.connectionStateRecovery = connectionStateRecovery
+        self.maxConcurrentConnects = max(1, maxConcurrentConnects)
     }
 }
 

@@ -25,6 +25,7 @@ public final class SocketIOServer: Sendable {
     let dynamic = Mutex<[(NamespaceMatcher, SocketIONamespaceHandlers)]>([])
     let onHandlerError: (@Sendable (any Error, SocketIOSocket, String) -> Void)?
     let engineBox = Mutex<EngineIOServer?>(nil)
+    let connectAdmission: SocketIOConnectAdmission
 
     /// Creates a server.
     ///
@@ -41,6 +42,7 @@ public final class SocketIOServer: Sendable {
         self.configuration = configuration
         self.makeAdapter = adapter
         self.onHandlerError = onHandlerError
+        self.connectAdmission = SocketIOConnectAdmission(limit: configuration.maxConcurrentConnects)
         let engine = EngineIOServer(configuration: configuration.engine, allowRequest: allowRequest) { [weak self] connection in
             guard let self else {
                 connection.setCloseDeadline(.now)
@@ -124,6 +126,17 @@ public final class SocketIOServer: Sendable {
     }
 
     /// Runs a socket's disconnect handling in the server's task group (for disconnects started outside a handler).
+    /// Runs `job` in the engine's task group once a CONNECT slot is free (``SocketIOConfiguration/maxConcurrentConnects``);
+    /// the job calls ``leaveConnectSlot()`` when its CONNECT is handled.
+    func runAdmitted(_ job: @escaping @Sendable () async -> Void) {
+        if self.connectAdmission.enter(job) { self.engine.runDetached(job) }
+    }
+
+    /// Frees a CONNECT slot, starting the job that waited longest for one.
+    func leaveConnectSlot() {
+        if let next = self.connectAdmission.leave() { self.engine.runDetached(next) }
+    }
+
     func runDetachedDisconnect(_ socket: SocketIOSocket, reason: String) {
         self.engine.runDetached { await socket.handleDisconnect(reason: reason) }
     }

@@ -1,4 +1,6 @@
+import AsyncTestSupport
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import SocketIO
@@ -47,10 +49,14 @@ struct TestPollingClient {
 
 /// Socket.IO server behaviour, driven through the transport-neutral polling entry point.
 @Suite struct SocketIOServerTests {
-    static func withServer(_ configure: (SocketIOServer) -> Void, _ body: (SocketIOServer) async throws -> Void) async throws {
-        // A connect timeout far above any step of a test, so that a loaded machine cannot close an idle engine under
-        // a test (after a namespace DISCONNECT the engine waits for a new CONNECT within this time).
-        let io = SocketIOServer(configuration: SocketIOConfiguration(connectTimeout: .seconds(120)))
+    // A connect timeout far above any step of a test, so that a loaded machine cannot close an idle engine under a test
+    // (after a namespace DISCONNECT the engine waits for a new CONNECT within this time).
+    static func withServer(
+        _ configuration: SocketIOConfiguration = SocketIOConfiguration(connectTimeout: .seconds(120)),
+        _ configure: (SocketIOServer) -> Void,
+        _ body: (SocketIOServer) async throws -> Void
+    ) async throws {
+        let io = SocketIOServer(configuration: configuration)
         configure(io)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await io.run() }
@@ -78,6 +84,42 @@ struct TestPollingClient {
             #expect(connected.last == "2[\"auth\",{\"token\":\"123\"}]")
             _ = await client.post("42456[\"message-with-ack\",1,\"2\",{\"3\":[false]}]")
             #expect(await client.messages() == ["3456[1,\"2\",{\"3\":[false]}]"])
+        }
+    }
+
+    @Test func connectsBeyondTheLimitWaitForASlot() async throws {
+        let entered = Mutex<[String]>([])
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        let configuration = SocketIOConfiguration(connectTimeout: .seconds(120), maxConcurrentConnects: 1)
+        try await Self.withServer(configuration) { io in
+            io.namespace("/").use { socket in
+                let name = socket.handshake.auth["name"]?.stringValue ?? ""
+                entered.withLock { $0.append(name) }
+                if name == "first" {
+                    for await _ in release { break }
+                }
+            }
+        } _: { io in
+            let first = try await TestPollingClient.connect(io.engine)
+            let second = try await TestPollingClient.connect(io.engine)
+            let leaving = try await TestPollingClient.connect(io.engine)
+            _ = await first.post("40{\"name\":\"first\"}")
+            let firstEntered = await withDeadline(.seconds(10)) {
+                while entered.withLock({ $0 }) != ["first"] { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(firstEntered != nil)
+            // Posting hands the packet over at once: the CONNECTs now wait behind the first one's.
+            _ = await leaving.post("40{\"name\":\"leaving\"}")
+            _ = await second.post("40{\"name\":\"second\"}")
+            #expect(io.connectAdmission.waitingCount == 2)
+            _ = await leaving.post("1")
+            #expect(entered.withLock { $0 } == ["first"])
+            releaseContinuation.yield()
+            #expect(await first.messages().first?.hasPrefix("0{\"sid\"") == true)
+            #expect(await second.messages().first?.hasPrefix("0{\"sid\"") == true)
+            // The client that left while waiting never reached the middleware.
+            #expect(entered.withLock { $0 } == ["first", "second"])
+            #expect(io.connectAdmission.waitingCount == 0)
         }
     }
 
