@@ -89,10 +89,12 @@ struct ChatRealtime: Sendable {
         let user = UserID(id)
         await socket.join(Self.room(user))
         do {
-            if try await presence.socketConnected(user, node: nodeID, at: .now()) {
-                await announce(Presence(userID: user, online: true, lastSeen: nil))
-            }
-            try await sendFriendsPresence(to: socket, of: user)
+            let cameOnline = try await presence.socketConnected(user, node: nodeID, at: .now())
+            // One read of the friend list serves both directions.
+            let friends = try await friendIDs(of: user)
+            guard !friends.isEmpty else { return }
+            if cameOnline { await events.announce(.presenceChanged(Presence(userID: user, online: true, lastSeen: nil), friends: friends)) }
+            try await sendFriendsPresence(to: socket, friends: friends)
         } catch {
             logger.warning("presence update failed", metadata: ["chat.user.id": "\(user)", "error": "\(error)"])
         }
@@ -123,9 +125,7 @@ struct ChatRealtime: Sendable {
     }
 
     /// On connect, the new socket learns which friends are online.
-    private func sendFriendsPresence(to socket: SocketIOSocket, of user: UserID) async throws {
-        let friends = try await friendIDs(of: user)
-        guard !friends.isEmpty else { return }
+    private func sendFriendsPresence(to socket: SocketIOSocket, friends: [UserID]) async throws {
         for state in try await presence.presence(of: friends) where state.online {
             _ = socket.emit("presence", arguments: [RealtimePayload.presence(state)])
         }
