@@ -74,5 +74,34 @@ public enum FileStoreConformance {
             #expect(try await store.bytesUploaded(by: b, since: Timestamp(milliseconds: 0)) == 5000)
             #expect(try await store.bytesUploaded(by: UserID("nobody"), since: Timestamp(milliseconds: 0)) == 0)
         },
+        FileStoreConformanceCase("files: an insert within a quota counts the uploader's earlier files in the window") { store in
+            try await store.insert([record("old", size: 500, at: 500), record("f1", size: 60, at: 1000), record("other", by: b, size: 90)])
+            let quota = UploadQuota(user: a, since: Timestamp(milliseconds: 1000), maxBytes: 100)
+            try await store.insert([record("f2", size: 30, at: 2000), record("f3", size: 10, at: 2000)], within: quota)
+            await Fixtures.expectChatError(.payloadTooLarge) { try await store.insert([record("f4", size: 1, at: 2000)], within: quota) }
+            #expect(try await store.file(id: FileID("f4")) == nil)
+            #expect(try await store.bytesUploaded(by: a, since: quota.since) == 100)
+            // A later window no longer counts the first file.
+            let later = UploadQuota(user: a, since: Timestamp(milliseconds: 1001), maxBytes: 100)
+            try await store.insert([record("f5", size: 60, at: 3000)], within: later)
+        },
+        FileStoreConformanceCase("files: concurrent inserts of one uploader cannot together pass the quota") { store in
+            let quota = UploadQuota(user: a, since: Timestamp(milliseconds: 0), maxBytes: 100)
+            let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        do {
+                            try await store.insert([record("c\(index)", size: 10)], within: quota)
+                            return true
+                        } catch let error as ChatError where error.code == .payloadTooLarge {
+                            return false
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(accepted == 10)
+            #expect(try await store.bytesUploaded(by: a, since: quota.since) == 100)
+        },
     ]
 }

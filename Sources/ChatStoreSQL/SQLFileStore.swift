@@ -11,7 +11,7 @@ public struct SQLFileStore: FileStore {
 
     static let columns = "id, message_id, uploader_id, receiver_id, name, size, content_type, sha256, storage_key, created_at, width, height"
 
-    public func insert(_ records: [FileRecord]) async throws {
+    public func insert(_ records: [FileRecord], within quota: UploadQuota?) async throws {
         guard !records.isEmpty else { return }
         let rows: [SQLQueryString] = records.map { record in
             let file = record.attachment
@@ -24,7 +24,23 @@ public struct SQLFileStore: FileStore {
         }
         let statement: SQLQueryString = "INSERT INTO files (\(unsafeRaw: Self.columns)) VALUES " + rows.joined(separator: ", ")
         do {
-            try await provider.withSession { database in try await database.raw(statement).run() }
+            guard let quota else {
+                try await provider.withSession { database in try await database.raw(statement).run() }
+                return
+            }
+            let adding = records.reduce(Int64(0)) { $0 + $1.attachment.size }
+            let flavor = provider.flavor
+            try await provider.withTransaction { database in
+                // One user's quota checks take turns until each commits. SQLite's `BEGIN IMMEDIATE` already excludes
+                // every other writer; on PostgreSQL a transaction-scoped advisory lock on the user does, whether or not
+                // the user has a row.
+                if flavor == .postgres {
+                    try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "upload-quota:" + quota.user.rawValue)))").run()
+                }
+                let used = try await Self.bytesUploaded(by: quota.user, since: quota.since, on: database)
+                guard used + adding <= quota.maxBytes else { throw quota.exceeded }
+                try await database.raw(statement).run()
+            }
         } catch  where SQLFlavor.isUniqueViolation(error) {
             throw ChatError.conflict("a file with this id already exists")
         }
@@ -44,15 +60,17 @@ public struct SQLFileStore: FileStore {
     }
 
     public func bytesUploaded(by user: UserID, since time: Timestamp) async throws -> Int64 {
-        try await provider.withReader { database in
-            let row = try await database.raw(
-                """
-                SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM files
-                WHERE uploader_id = \(bind: user.rawValue) AND created_at >= \(bind: time.milliseconds)
-                """
-            ).first()
-            return try row?.required("total", as: Int64.self) ?? 0
-        }
+        try await provider.withReader { database in try await Self.bytesUploaded(by: user, since: time, on: database) }
+    }
+
+    private static func bytesUploaded(by user: UserID, since time: Timestamp, on database: any SQLDatabase) async throws -> Int64 {
+        let row = try await database.raw(
+            """
+            SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM files
+            WHERE uploader_id = \(bind: user.rawValue) AND created_at >= \(bind: time.milliseconds)
+            """
+        ).first()
+        return try row?.required("total", as: Int64.self) ?? 0
     }
 }
 

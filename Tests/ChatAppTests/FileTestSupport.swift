@@ -72,6 +72,33 @@ extension TestServer {
     func upload(_ path: String, token: String, _ body: MultipartBody, closed: Bool = true) async throws -> RawResponse {
         try await raw(.post, path, token: token, body: closed ? body.closed : body.bytes, headers: [.contentType: body.contentType])
     }
+
+    /// Uploads a multipart body to `path` on a connection of its own, so that several uploads can run at once (the
+    /// server's test client sends one request at a time).
+    func uploadOnOwnConnection(_ path: String, token: String, _ body: MultipartBody) async throws -> HTTPResponse.Status {
+        guard let port = client.port else { throw TestServerError.notLive }
+        let own = TestClient(host: "127.0.0.1", port: port)
+        own.connect()
+        let request = TestClient.Request(
+            path,
+            method: .post,
+            headers: [.authorization: "Bearer \(token)", .contentType: body.contentType],
+            body: ByteBuffer(bytes: body.closed)
+        )
+        do {
+            let response = try await own.execute(request)
+            try await own.shutdown()
+            return response.head.status
+        } catch {
+            try? await own.shutdown()
+            throw error
+        }
+    }
+}
+
+enum TestServerError: Error {
+    /// The test needs a server on a port.
+    case notLive
 }
 
 /// Regular files under `directory`, recursively (0 when it does not exist).

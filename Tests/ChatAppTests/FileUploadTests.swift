@@ -177,6 +177,32 @@ struct FileUploadTests {
         }
     }
 
+    @Test(arguments: TestBackend.allCases)
+    func concurrentUploadsCannotTogetherPassTheDailyQuota(_ backend: TestBackend) async throws {
+        var limits = FileLimits()
+        limits.maxBytesPerUserPerDay = 5000
+        try await Self.run(backend, limits: limits) { server, directory in
+            let alice = try await server.register("alice")
+            let bob = try await server.register("bob")
+            try await server.befriend(alice, bob)
+            let path = "/api/v2/conversations/\(bob.id)/files"
+            var body = MultipartBody()
+            body.file("a.png", FileSamples.png(padding: 1500))
+            let upload = body
+            // Each upload starts with the whole quota left; only three of these files fit in it together.
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<6 { group.addTask { try await server.uploadOnOwnConnection(path, token: alice.token, upload) } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .created }.count == 3, "\(statuses)")
+            #expect(statuses.filter { $0 == .contentTooLarge }.count == 3, "\(statuses)")
+            // The refused uploads left no file behind.
+            #expect(storedFileCount(directory) == 3)
+            let history = try await server.request(.get, "/api/v2/conversations/\(bob.id)/messages", token: alice.token)
+            #expect(history.json["messages"].array.count == 3)
+        }
+    }
+
     @Test func dailyQuotaAndRequestLimit() async throws {
         var limits = FileLimits()
         limits.maxBytesPerUserPerDay = 5000

@@ -4,12 +4,16 @@ public actor MemoryFileStore: FileStore {
 
     public init() {}
 
-    public func insert(_ records: [FileRecord]) throws {
+    public func insert(_ records: [FileRecord], within quota: UploadQuota?) throws {
         var seen = Set<FileID>()
         for record in records {
             guard self.records[record.id] == nil, seen.insert(record.id).inserted else {
                 throw ChatError.conflict("file \(record.id) already exists")
             }
+        }
+        if let quota {
+            let adding = records.reduce(Int64(0)) { $0 + $1.attachment.size }
+            guard bytesUploaded(by: quota.user, since: quota.since) + adding <= quota.maxBytes else { throw quota.exceeded }
         }
         for record in records { self.records[record.id] = record }
     }

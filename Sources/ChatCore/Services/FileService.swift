@@ -35,9 +35,12 @@ public struct FileService: Sendable {
         try await messaging.checkCanMessage(sender, recipient)
     }
 
+    /// The window the daily upload quota counts: the last 24 hours.
+    static let quotaWindowMilliseconds: Int64 = 86_400_000
+
     /// Bytes `user` may still upload in the current 24 hours.
     public func remainingQuota(for user: UserID) async throws -> Int64 {
-        let used = try await files.bytesUploaded(by: user, since: clock.now().adding(milliseconds: -86_400_000))
+        let used = try await files.bytesUploaded(by: user, since: clock.now().adding(milliseconds: -Self.quotaWindowMilliseconds))
         return max(0, limits.maxBytesPerUserPerDay - used)
     }
 
@@ -114,7 +117,14 @@ public struct FileService: Sendable {
                     )
                 )
             }
-            try await files.insert(records)
+            // The upload checked the quota before it started; this checks it again atomically with the insert, so
+            // that concurrent uploads of one user cannot together pass it.
+            let quota = UploadQuota(
+                user: sender,
+                since: now.adding(milliseconds: -Self.quotaWindowMilliseconds),
+                maxBytes: limits.maxBytesPerUserPerDay
+            )
+            try await files.insert(records, within: quota)
         } catch {
             await discard(staged)
             throw error
