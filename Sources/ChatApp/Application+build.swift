@@ -170,6 +170,7 @@ public func buildApplication(
         services: backends.connectionServices + scaleOut.services + [
             SocketIOService(server: socketIO),
             RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, friends: backends.friends, logger: logger),
+            FileCleanup(bus: backends.events, files: backends.files, logger: logger),
             PresenceHeartbeat(
                 presence: backends.presence,
                 realtime: realtime,

@@ -56,6 +56,14 @@ public enum FileStoreConformance {
             await Fixtures.expectChatError(.conflict) { try await store.insert([record("f2"), record("f1")]) }
             #expect(try await store.file(id: FileID("f2")) == nil)
         },
+        FileStoreConformanceCase("files: the records of a message") { store in
+            var second = record("f2")
+            second.messageID = MessageID("m-f1")
+            try await store.insert([record("f1"), second, record("f3")])
+            #expect(try await store.files(ofMessage: MessageID("m-f1")).map(\.id) == [FileID("f1"), FileID("f2")])
+            #expect(try await store.files(ofMessage: MessageID("m-f3")).map(\.id) == [FileID("f3")])
+            #expect(try await store.files(ofMessage: MessageID("m-none")).isEmpty)
+        },
         FileStoreConformanceCase("files: delete removes records and ignores unknown ids") { store in
             try await store.insert([record("f1"), record("f2")])
             try await store.delete(ids: [FileID("f1"), FileID("nope")])

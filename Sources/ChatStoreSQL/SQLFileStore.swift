@@ -52,6 +52,13 @@ public struct SQLFileStore: FileStore {
         }
     }
 
+    public func files(ofMessage id: MessageID) async throws -> [FileRecord] {
+        try await provider.withReader { database in
+            try await database.raw("SELECT \(unsafeRaw: Self.columns) FROM files WHERE message_id = \(bind: id.rawValue) ORDER BY id")
+                .all().map(FileRecord.init(row:))
+        }
+    }
+
     public func delete(ids: [FileID]) async throws {
         guard !ids.isEmpty else { return }
         try await provider.withSession { database in

@@ -1,3 +1,4 @@
+import AsyncTestSupport
 import ChatApp
 import ChatCore
 import Foundation
@@ -89,6 +90,11 @@ struct FileUploadTests {
             #expect(deleted.status == .ok)
             #expect(deleted.json["message"]["file"].isNull)
             expectError(try await server.raw(.get, "/api/v2/files/\(fileID)", token: bob.token).api, .notFound)
+            // Its bytes are removed from the store (by the node's FileCleanup, after the deletion event).
+            let removed = await withDeadline(.seconds(10)) {
+                while !Task.isCancelled, storedFileCount(directory) != 1 { try? await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(removed != nil, "the deleted message's file is still stored")
             let edit = try await server.request(
                 .patch,
                 "/api/v2/messages/\(messages[0]["id"].string ?? "")",

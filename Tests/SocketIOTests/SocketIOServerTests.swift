@@ -105,7 +105,7 @@ struct TestPollingClient {
             let leaving = try await TestPollingClient.connect(io.engine)
             _ = await first.post("40{\"name\":\"first\"}")
             let firstEntered = await withDeadline(.seconds(10)) {
-                while entered.withLock({ $0 }) != ["first"] { try? await Task.sleep(for: .milliseconds(5)) }
+                while !Task.isCancelled, entered.withLock({ $0 }) != ["first"] { try? await Task.sleep(for: .milliseconds(5)) }
             }
             #expect(firstEntered != nil)
             // Posting hands the packet over at once: the CONNECTs now wait behind the first one's.

@@ -20,6 +20,10 @@ public actor MemoryFileStore: FileStore {
 
     public func file(id: FileID) -> FileRecord? { records[id] }
 
+    public func files(ofMessage id: MessageID) -> [FileRecord] {
+        records.values.filter { $0.messageID == id }.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
     public func delete(ids: [FileID]) {
         for id in ids { records[id] = nil }
     }

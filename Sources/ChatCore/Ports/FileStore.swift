@@ -8,6 +8,8 @@ public protocol FileStore: Sendable {
     /// step, so concurrent uploads of one user cannot together pass the quota.
     func insert(_ records: [FileRecord], within quota: UploadQuota?) async throws
     func file(id: FileID) async throws -> FileRecord?
+    /// The records of the files a message carries (none for a text message).
+    func files(ofMessage id: MessageID) async throws -> [FileRecord]
     /// Removes the records (an unknown id is ignored), used when the messages that were to carry them could not be sent.
     func delete(ids: [FileID]) async throws
     /// The bytes of every file `user` uploaded at or after `time`: what the daily quota counts.

@@ -86,6 +86,16 @@ public struct FileService: Sendable {
         await cleanup.value
     }
 
+    /// Removes the bytes of the files a deleted message carried; their records stay, and their downloads are refused
+    /// because the message is deleted. Does nothing while the message is not deleted. A blob that is already gone is no
+    /// error, so every node of a cluster can do this for the same message (with local disks, only the node that stored
+    /// the bytes has them).
+    public func removeBlobs(ofDeletedMessage id: MessageID) async throws {
+        let records = try await files.files(ofMessage: id)
+        guard !records.isEmpty, try await messaging.messages.message(id: id)?.deletedAt != nil else { return }
+        for record in records { try await blobs.delete(key: record.storageKey) }
+    }
+
     /// Sends each staged file as a `.file` message from `sender` to `recipient`, in order, and returns the messages.
     /// On failure the files not sent are removed (records and bytes), so the caller must not `discard` them again.
     public func send(from sender: UserID, to recipient: UserID, _ staged: [StagedFile]) async throws -> [Message] {
