@@ -27,6 +27,8 @@ public struct ChatBackends: Sendable {
     public let verifier: any IdentityVerifier
     /// Verifies bearer tokens without provisioning, for `/api/v1/users/register`.
     public let registrationVerifier: any IdentityVerifier
+    /// Signs the token-free download links of v1 payloads.
+    public let fileLinks: FileLinkSigner
 
     /// Builds every backend for `configuration`. Nothing connects yet: the database connects when its `run()` starts.
     public static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> ChatBackends {
@@ -120,7 +122,8 @@ public struct ChatBackends: Sendable {
             presence: presence,
             events: events,
             verifier: verifier,
-            registrationVerifier: tokenVerifier
+            registrationVerifier: tokenVerifier,
+            fileLinks: FileLinkSigner(secret: secret, lifetime: configuration.files.linkLifetime)
         )
     }
 }
@@ -156,6 +159,7 @@ public func buildApplication(
         sync: backends.sync,
         presence: backends.presence,
         events: backends.events,
+        fileLinks: backends.fileLinks,
         nodeID: configuration.nodeID,
         limits: .init(maxSocketsPerUser: configuration.maxSocketsPerUser, syncPageSize: 200),
         logger: logger
@@ -169,7 +173,13 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
         services: backends.connectionServices + scaleOut.services + [
             SocketIOService(server: socketIO),
-            RealtimeFanout(bus: backends.events, namespace: socketIO.mainNamespace, friends: backends.friends, logger: logger),
+            RealtimeFanout(
+                bus: backends.events,
+                namespace: socketIO.mainNamespace,
+                friends: backends.friends,
+                fileLinks: backends.fileLinks,
+                logger: logger
+            ),
             FileCleanup(bus: backends.events, files: backends.files, logger: logger),
             PresenceHeartbeat(
                 presence: backends.presence,
@@ -204,6 +214,7 @@ func buildRouter(
         messaging: backends.messaging,
         files: backends.files,
         fileURLExpiry: configuration.files.downloadURLExpiry,
+        fileLinks: backends.fileLinks,
         auth: backends.auth,
         userStore: backends.database.users,
         limits: configuration.limits,
@@ -223,6 +234,7 @@ func buildRouter(
     FriendController(dependencies: dependencies).register(on: authenticated)
     MessageController(dependencies: dependencies).register(on: authenticated)
     FileController(dependencies: dependencies).register(on: authenticated)
+    FileController.registerSignedLinks(on: router, dependencies: dependencies)
     V1Routes.register(
         on: router,
         dependencies: V1Dependencies(

@@ -34,21 +34,44 @@ struct FileV1Tests {
                 #expect(message["message_type"].string == "file" && message["delivered"].bool == false)
                 #expect(message["fileName"].string == name && message["originalname"].string == name)
                 #expect(message["message"].string == message["fileUrl"].string)
-                #expect(message["fileUrl"].string == "/api/v2/files/\(message["fileId"].string ?? "")")
+                let fileID = message["fileId"].string ?? ""
+                #expect(message["fileUrl"].string?.hasPrefix("/api/v1/files/\(fileID)?expires=") == true, "\(message)")
             }
-            // The recipient downloads with the same Firebase token; a stranger cannot.
-            let url = messages[0]["fileUrl"].string ?? ""
+            // The link is signed: a plain `<img src>` loads it without a token.
+            let link = messages[0]["fileUrl"].string ?? ""
+            let linked = try await v1.server.raw(.get, link, token: nil)
+            #expect(linked.status == .ok && linked.body == picture)
+            #expect(linked.headers[.contentType] == "image/png")
+            // An altered link, one for another file, or none at all is an unknown file.
+            let fileID = messages[0]["fileId"].string ?? ""
+            let otherID = messages[1]["fileId"].string ?? ""
+            let query = link.split(separator: "?").last.map(String.init) ?? ""
+            #expect(try await v1.server.raw(.get, "/api/v1/files/\(otherID)?\(query)", token: nil).status == .notFound)
+            #expect(try await v1.server.raw(.get, "/api/v1/files/\(fileID)", token: nil).status == .notFound)
+            let tampered = link.replacingOccurrences(of: "expires=", with: "expires=1")
+            #expect(try await v1.server.raw(.get, tampered, token: nil).status == .notFound)
+            // The v2 route still needs the token: the recipient downloads with the same Firebase token; a stranger cannot.
+            let url = "/api/v2/files/\(fileID)"
             let download = try await v1.server.raw(.get, url, token: bob.token)
             #expect(download.status == .ok && download.body == picture)
             #expect(try await v1.server.raw(.get, url, token: carol.token).status == .notFound)
+            #expect(try await v1.server.raw(.get, url, token: nil).status == .unauthorized)
 
             // History rows show the files the original way.
             let history = try await v1.call(.get, "showConversation?userId1=\(bob.id)&userId2=\(alice.id)", as: bob)
             let rows = history.json.array
             #expect(rows.prefix(2).map { $0["message_type"].string } == ["file", "file"])
             #expect(rows.prefix(2).map { $0["fileName"].string } == ["notes.pdf", "holiday.png"])
-            #expect(rows.first?["message"].string == messages[1]["fileUrl"].string)
+            // Each answer signs afresh: the same file, a link of its own.
+            let rowLink = rows.first?["message"].string ?? ""
+            #expect(rowLink.hasPrefix("/api/v1/files/\(otherID)?expires="), "\(rowLink)")
+            #expect(try await v1.server.raw(.get, rowLink, token: nil).body == document)
             #expect(rows.first?["file_id"].string == messages[1]["fileId"].string)
+
+            // Deleting the message ends its link too.
+            let deleted = try await v1.server.request(.delete, "/api/v2/messages/\(messages[0]["id"].string ?? "")", token: alice.token)
+            #expect(deleted.status == .ok)
+            #expect(try await v1.server.raw(.get, link, token: nil).status == .notFound)
         }
     }
 

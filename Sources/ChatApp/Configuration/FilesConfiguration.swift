@@ -17,6 +17,9 @@ public struct FilesConfiguration: Sendable {
     public var s3: S3Configuration?
     /// `CHATBLIZZ_FILES_URL_TTL_S` (default 300): how long a presigned S3 download URL is valid.
     public var downloadURLExpiry: Duration = .seconds(300)
+    /// `CHATBLIZZ_FILE_LINK_TTL_S` (default 7 days, 60 s to 365 days): how long the signed download links of v1
+    /// payloads (`/api/v1/files/{id}?expires=…&signature=…`, usable without a token) stay valid.
+    public var linkLifetime: Duration = .seconds(7 * 86_400)
 
     public init() {}
 
@@ -27,6 +30,7 @@ public struct FilesConfiguration: Sendable {
         limits.maxPartsPerRequest = try reader.int("CHATBLIZZ_MAX_UPLOAD_PARTS", in: 1...10_000) ?? limits.maxPartsPerRequest
         if let value = try reader.int("CHATBLIZZ_MAX_UPLOAD_BYTES_PER_DAY", in: 1...(1 << 50)) { limits.maxBytesPerUserPerDay = Int64(value) }
         if let seconds = try reader.int("CHATBLIZZ_FILES_URL_TTL_S", in: 1...(7 * 86_400)) { downloadURLExpiry = .seconds(seconds) }
+        if let seconds = try reader.int("CHATBLIZZ_FILE_LINK_TTL_S", in: 60...(365 * 86_400)) { linkLifetime = .seconds(seconds) }
         var blobEnvironment = environment
         if blobEnvironment["CHATBLIZZ_S3_ENDPOINT"]?.isEmpty ?? true, let endpoint = environment["AWS_ENDPOINT_URL"], !endpoint.isEmpty {
             blobEnvironment["CHATBLIZZ_S3_ENDPOINT"] = endpoint

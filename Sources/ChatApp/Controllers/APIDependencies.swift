@@ -10,6 +10,8 @@ struct APIDependencies: Sendable {
     var files: FileService
     /// How long a presigned download URL stays valid (S3 only).
     var fileURLExpiry: Duration
+    /// Signs the token-free file links of v1 payloads (`GET /api/v1/files/{fileId}` checks them).
+    var fileLinks: FileLinkSigner
     var auth: AuthService
     var userStore: any UserStore
     var limits: ChatLimits

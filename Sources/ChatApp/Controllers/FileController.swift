@@ -23,23 +23,48 @@ struct FileController {
         }
         routes.on(.get, "files/{fileId}") { request, context in
             let me = try context.requireUserID()
-            guard let raw = context.parameters.get("fileId"), !raw.isEmpty, raw.utf8.count <= 64,
-                raw.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
-            else { throw ChatError.notFound("file not found") }
-            let record = try await deps.files.download(me, id: FileID(raw))
-            if let url = try await deps.files.signedURL(for: record, expiresIn: deps.fileURLExpiry) {
-                var headers = HTTPFields()
-                headers[.location] = url.absoluteString
-                headers[.cacheControl] = "private, no-store"
-                return Response(status: .found, headers: headers)
+            let record = try await deps.files.download(me, id: try FileDownload.fileID(context))
+            return try await FileDownload.response(for: record, request: request, deps: deps)
+        }
+    }
+
+    /// `GET /api/v1/files/{fileId}?expires=…&signature=…`: the signed links of v1 payloads, which need no token, so that
+    /// the original frontend's `<img src>` and `<a href>` work. A missing, altered or expired signature is the same 404
+    /// as an unknown file.
+    static func registerSignedLinks(on router: Router<ChatRequestContext>, dependencies deps: APIDependencies) {
+        router.get("api/v1/files/{fileId}") { request, context in
+            let id = try FileDownload.fileID(context)
+            let query = request.uri.queryParameters
+            guard deps.fileLinks.isValid(fileID: id.rawValue, expires: query.get("expires"), signature: query.get("signature")) else {
+                throw ChatError.notFound("file not found")
             }
-            return try await FileDownload.response(for: record, rangeHeader: request.headers[.range], files: deps.files)
+            let record = try await deps.files.downloadByLink(id: id)
+            return try await FileDownload.response(for: record, request: request, deps: deps)
         }
     }
 }
 
 /// A file streamed from the blob store, whole or one byte range.
 enum FileDownload {
+    /// The route's file id; a malformed one is the 404 of an unknown file.
+    static func fileID(_ context: ChatRequestContext) throws -> FileID {
+        guard let raw = context.parameters.get("fileId"), !raw.isEmpty, raw.utf8.count <= 64,
+            raw.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
+        else { throw ChatError.notFound("file not found") }
+        return FileID(raw)
+    }
+
+    /// The download: a redirect to a presigned URL where the blob store makes them (S3), else the bytes.
+    static func response(for record: FileRecord, request: Request, deps: APIDependencies) async throws -> Response {
+        if let url = try await deps.files.signedURL(for: record, expiresIn: deps.fileURLExpiry) {
+            var headers = HTTPFields()
+            headers[.location] = url.absoluteString
+            headers[.cacheControl] = "private, no-store"
+            return Response(status: .found, headers: headers)
+        }
+        return try await Self.response(for: record, rangeHeader: request.headers[.range], files: deps.files)
+    }
+
     static func response(for record: FileRecord, rangeHeader: String?, files: FileService) async throws -> Response {
         let file = record.attachment
         var headers = HTTPFields()

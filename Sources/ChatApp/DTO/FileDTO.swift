@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 
 /// A message's file on the v2 wire.
@@ -23,8 +24,16 @@ struct FileDTO: Encodable, Sendable {
         url = Self.downloadPath(file.id)
     }
 
-    /// The download route of a file, relative to the server.
+    /// The download route of a file, relative to the server (it needs the bearer token).
     static func downloadPath(_ id: FileID) -> String { "/api/v2/files/\(id.rawValue)" }
+
+    /// The signed link of a file for v1 payloads, relative to the server: it needs no token (see `FileLinkSigner`).
+    static func v1Link(_ id: FileID, links: FileLinkSigner) -> String {
+        "\(Self.v1LinkPrefix)\(id.rawValue)?\(links.query(for: id))"
+    }
+
+    /// The route of signed links, before the file id.
+    static let v1LinkPrefix = "/api/v1/files/"
 }
 
 /// `POST /api/v2/conversations/{userId}/files`: the messages created, one per file, in upload order.

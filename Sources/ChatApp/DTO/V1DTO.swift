@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 import Foundation
 
@@ -110,6 +111,13 @@ struct V1FriendRequestRowDTO: Encodable, Sendable {
 /// nullable column is present as null.
 struct V1MessageRowDTO: Encodable, Sendable {
     var message: Message
+    /// The file's download link (signed, usable without a token), for a file message.
+    var fileLink: String?
+
+    init(_ message: Message, links: FileLinkSigner) {
+        self.message = message
+        self.fileLink = message.file.map { FileDTO.v1Link($0.id, links: links) }
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, message, fileName
@@ -130,7 +138,7 @@ struct V1MessageRowDTO: Encodable, Sendable {
         try container.encode(message.senderID.rawValue, forKey: .senderID)
         try container.encode(message.recipientID.rawValue, forKey: .receiverID)
         try container.encode(String?.none, forKey: .groupID)
-        try container.encode(message.file.map { FileDTO.downloadPath($0.id) } ?? message.body, forKey: .message)
+        try container.encode(fileLink ?? message.body, forKey: .message)
         try container.encode(message.file?.id.rawValue, forKey: .fileID)
         try container.encode(message.kind.rawValue, forKey: .messageType)
         try container.encode(message.readAt == nil ? 0 : 1, forKey: .isRead)
@@ -177,7 +185,7 @@ struct V1MessagePayloadDTO: Encodable, Sendable {
     }
 }
 
-/// An R12 message: the original's file payload, `message` and `fileUrl` being the download URL.
+/// An R12 message: the original's file payload, `message` and `fileUrl` being the (signed) download link.
 struct V1FilePayloadDTO: Encodable, Sendable {
     var id: String
     var senderID: String
@@ -199,8 +207,8 @@ struct V1FilePayloadDTO: Encodable, Sendable {
         case createdAt = "created_at"
     }
 
-    init(_ message: Message) {
-        let url = message.file.map { FileDTO.downloadPath($0.id) } ?? ""
+    init(_ message: Message, links: FileLinkSigner) {
+        let url = message.file.map { FileDTO.v1Link($0.id, links: links) } ?? ""
         id = message.id.rawValue
         senderID = message.senderID.rawValue
         receiverID = message.recipientID.rawValue

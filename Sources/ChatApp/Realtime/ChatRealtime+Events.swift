@@ -29,7 +29,7 @@ extension ChatRealtime {
             clientMessageID: try payload.string("clientMessageId", required: false, maxBytes: 1024),
             origin: request.socket.id
         )
-        return RealtimePayload.ok(["message": RealtimePayload.message(outcome.message), "created": .bool(outcome.created)])
+        return RealtimePayload.ok(["message": RealtimePayload.message(outcome.message, links: fileLinks), "created": .bool(outcome.created)])
     }
 
     /// `edit_message {id, text}` → `{ok, message}`.
@@ -40,13 +40,13 @@ extension ChatRealtime {
             messageID: try messageID(payload, "id"),
             text: try payload.requiredString("text", maxBytes: 1024 * 1024)
         )
-        return RealtimePayload.ok(["message": RealtimePayload.message(edited)])
+        return RealtimePayload.ok(["message": RealtimePayload.message(edited, links: fileLinks)])
     }
 
     /// `delete_message {id}` → `{ok, message}` (the tombstone).
     func deleteMessage(_ request: RealtimeRequest) async throws -> JSONValue {
         let deleted = try await messaging.delete(request.user, messageID: try messageID(try request.payload(), "id"))
-        return RealtimePayload.ok(["message": RealtimePayload.message(deleted)])
+        return RealtimePayload.ok(["message": RealtimePayload.message(deleted, links: fileLinks)])
     }
 
     /// `typing {to, isTyping}`: relayed to the other user's devices as `typing {userId, isTyping}`; friends only.
@@ -85,7 +85,7 @@ extension ChatRealtime {
         guard (1...1000).contains(limit) else { throw ChatError.validation("limit must be between 1 and 1000", field: "limit") }
         let page = try await sync.sync(request.user, after: cursor, limit: limit)
         return RealtimePayload.ok([
-            "messages": .array(page.messages.map(RealtimePayload.message)),
+            "messages": .array(page.messages.map { RealtimePayload.message($0, links: fileLinks) }),
             "friendships": .array(page.friendships.map { RealtimePayload.friendship($0, for: request.user) }),
             "cursor": .string(RealtimePayload.syncCursor(page.cursor)),
             "hasMore": .bool(page.hasMore),

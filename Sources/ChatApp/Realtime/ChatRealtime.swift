@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 import Logging
 import SocketIO
@@ -19,6 +20,8 @@ struct ChatRealtime: Sendable {
     let sync: SyncService
     let presence: any PresenceStore
     let events: any EventBus
+    /// Signs the file links of v1 payloads.
+    let fileLinks: FileLinkSigner
     let nodeID: String
     let limits: Limits
     let logger: Logger

@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 import Logging
 import ServiceLifecycle
@@ -10,6 +11,8 @@ struct RealtimeFanout: Service {
     let namespace: SocketIONamespace
     /// Told of every friendship change, so its cached messaging permissions follow changes made on other nodes.
     let friends: FriendshipService
+    /// Signs the file links of v1 payloads.
+    let fileLinks: FileLinkSigner
     let logger: Logger
 
     func run() async throws {
@@ -24,16 +27,25 @@ struct RealtimeFanout: Service {
         func room(_ user: UserID) -> String { ChatRealtime.room(user) }
         switch event {
         case .messageCreated(let message, let origin):
-            let payload = RealtimePayload.message(message)
+            let payload = RealtimePayload.message(message, links: fileLinks)
             await local.to(room(message.recipientID)).emit("receive_message", arguments: [payload])
-            await local.to(room(message.recipientID)).emit("receive_notification", arguments: [RealtimePayload.notification(message)])
+            await local.to(room(message.recipientID)).emit(
+                "receive_notification",
+                arguments: [RealtimePayload.notification(message, links: fileLinks)]
+            )
             var echo = local.to(room(message.senderID))
             if let origin { echo = echo.except(origin) }
             await echo.emit("receive_message", arguments: [payload])
         case .messageUpdated(let message):
-            await local.to([room(message.senderID), room(message.recipientID)]).emit("message_updated", arguments: [RealtimePayload.message(message)])
+            await local.to([room(message.senderID), room(message.recipientID)]).emit(
+                "message_updated",
+                arguments: [RealtimePayload.message(message, links: fileLinks)]
+            )
         case .messageDeleted(let message):
-            await local.to([room(message.senderID), room(message.recipientID)]).emit("message_deleted", arguments: [RealtimePayload.message(message)])
+            await local.to([room(message.senderID), room(message.recipientID)]).emit(
+                "message_deleted",
+                arguments: [RealtimePayload.message(message, links: fileLinks)]
+            )
         case .messagesDelivered(let conversation, let recipient, let sender, let upTo, let time):
             let payload = RealtimePayload.receipt(conversation: conversation, by: recipient, upTo: upTo, at: time)
             await local.to([room(sender), room(recipient)]).emit("message_delivered", arguments: [payload])

@@ -1,3 +1,4 @@
+import ChatAuth
 import ChatCore
 import SocketIO
 
@@ -7,7 +8,7 @@ import SocketIO
 /// Message payloads carry the v2 fields (camelCase) and, for clients of the original app, its field names too
 /// (`sender_id`, `receiver_id`, `message`, `message_type`, `fileName`, `delivered`, `created_at`).
 enum RealtimePayload {
-    static func message(_ message: Message) -> JSONValue {
+    static func message(_ message: Message, links: FileLinkSigner) -> JSONValue {
         let createdAt = JSONValue.string(message.createdAt.iso8601)
         var object: JSONObject = [
             "id": .string(message.id.rawValue),
@@ -34,8 +35,9 @@ enum RealtimePayload {
         if let deliveredAt = message.deliveredAt { object["deliveredAt"] = .string(deliveredAt.iso8601) }
         if let readAt = message.readAt { object["readAt"] = .string(readAt.iso8601) }
         if let file = message.file {
-            // The original app's file payload: `message` and `fileUrl` are the download URL, `fileName` the name.
-            let url = JSONValue.string(FileDTO.downloadPath(file.id))
+            // The original app's file payload: `message` and `fileUrl` are the download URL (a signed link, which a
+            // plain `<img src>` can load), `fileName` the name; `file.url` is the v2 route, which needs the token.
+            let url = JSONValue.string(FileDTO.v1Link(file.id, links: links))
             object["file"] = Self.file(file)
             object["message"] = url
             object["fileUrl"] = url
@@ -61,11 +63,11 @@ enum RealtimePayload {
     }
 
     /// `receive_notification`: the original's `{sender_id, id, message, fileName, created_at}` plus v2 names.
-    static func notification(_ message: Message) -> JSONValue {
+    static func notification(_ message: Message, links: FileLinkSigner) -> JSONValue {
         [
             "id": .string(message.id.rawValue),
             "sender_id": .string(message.senderID.rawValue),
-            "message": .string(message.file.map { FileDTO.downloadPath($0.id) } ?? message.body),
+            "message": .string(message.file.map { FileDTO.v1Link($0.id, links: links) } ?? message.body),
             "fileName": message.file.map { .string($0.name) } ?? .null,
             "created_at": .string(message.createdAt.iso8601),
             "senderId": .string(message.senderID.rawValue),

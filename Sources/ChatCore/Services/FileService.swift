@@ -161,6 +161,15 @@ public struct FileService: Sendable {
         return record
     }
 
+    /// The file behind a signed link (its holder was given it by one of the two users): it exists and its message was
+    /// not deleted. Anything else is `.notFound`.
+    public func downloadByLink(id: FileID) async throws -> FileRecord {
+        guard let record = try await files.file(id: id), let messageID = record.messageID,
+            let message = try await messaging.messages.message(id: messageID), message.deletedAt == nil
+        else { throw ChatError.notFound("file not found") }
+        return record
+    }
+
     /// The file's bytes, or `range` of them.
     public func bytes(of record: FileRecord, range: BlobRange? = nil) async throws -> BlobBody {
         try await blobs.get(key: record.storageKey, range: range)

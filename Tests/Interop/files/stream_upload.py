@@ -72,7 +72,7 @@ def connection(url):
 def download(url, token):
     """GET with the token, following one redirect without it; returns (status, sha256 hex, bytes, redirected)."""
     redirected = False
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     for _ in range(2):
         conn, parts = connection(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -189,7 +189,8 @@ def main():
     live_file = live.get("file") or {}
     if (live.get("id") != message["id"] or live_file.get("id") != file["id"] or live_file.get("sha256") != expected
             or live.get("message_type") != "file" or live.get("fileName") != "big picture.png" or live.get("fileId") != file["id"]
-            or live.get("fileUrl") != f"/api/v2/files/{file['id']}"):
+            or not str(live.get("fileUrl", "")).startswith(f"/api/v1/files/{file['id']}?expires=")
+            or live_file.get("url") != f"/api/v2/files/{file['id']}"):
         fail("receive_message payload", json.dumps(live)[:800])
     phase("received")
     bob.disconnect()
@@ -201,6 +202,11 @@ def main():
         fail("download", f"{status} {total} {downloaded}")
     if bool(args.s3_endpoint) != redirected:
         fail("redirect", f"expected a redirect: {bool(args.s3_endpoint)}, got one: {redirected}")
+    # The v1 payload's signed link downloads the same bytes with no token at all.
+    status, downloaded, total, redirected = download(f"{base}{live['fileUrl']}", None)
+    phase("downloaded by link")
+    if status != 200 or downloaded != expected or total != size or bool(args.s3_endpoint) != redirected:
+        fail("download by signed link", f"{status} {total} {downloaded} {redirected}")
     if args.s3_endpoint:
         keys = bucket_keys(args.s3_endpoint, args.bucket)
         if keys != 1:

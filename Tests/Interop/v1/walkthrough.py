@@ -256,11 +256,14 @@ async def walk(base, signer):
               == [("file", "holiday.png"), ("file", "notes.pdf")], live_files)
         for message, original in zip(uploaded, (picture, document)):
             url = message["fileUrl"] if message["fileUrl"].startswith("http") else base + message["fileUrl"]
-            download = bob.http.get(url, timeout=60)
-            check(f"the recipient downloads {message['fileName']} byte for byte", download.status_code == 200
+            # `fileUrl` is a signed link: the frontend's plain <a href>/<img src> loads it without a token.
+            download = requests.get(url, timeout=60)
+            check(f"the link downloads {message['fileName']} byte for byte without a token", download.status_code == 200
                   and hashlib.sha256(download.content).digest() == hashlib.sha256(original).digest(), download.status_code)
-            stranger = carol.http.get(url, timeout=60)
-            check(f"a stranger cannot download {message['fileName']}", stranger.status_code in (403, 404), stranger.status_code)
+            altered = requests.get(url.replace("signature=", "signature=A"), timeout=60)
+            check(f"an altered link to {message['fileName']}: 404", altered.status_code == 404, altered.status_code)
+            stranger = carol.http.get(f"{base}/api/v2/files/{message['fileId']}", timeout=60)
+            check(f"a stranger cannot download {message['fileName']} with their token", stranger.status_code in (403, 404), stranger.status_code)
         newest = bob.get("showConversation", userId1=bob.uid, userId2=alice.uid).json()
         check("history shows the file rows", [(row["message_type"], row["fileName"]) for row in newest[:2]]
               == [("file", "notes.pdf"), ("file", "holiday.png")], newest[:2])

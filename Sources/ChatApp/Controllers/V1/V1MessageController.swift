@@ -25,7 +25,7 @@ struct V1MessageController {
                 anchor = .before(try await cursor(deps, me: me, messageID: messageID, timestamp: query.get("timestamp")))
             }
             let page = try await deps.api.messaging.history(me, with: peer, MessagePageRequest(anchor: anchor, limit: Self.pageSize))
-            let response = JSONResponse.make(page.messages.map(V1MessageRowDTO.init))
+            let response = JSONResponse.make(page.messages.map { V1MessageRowDTO($0, links: deps.api.fileLinks) })
             // The original's side effect: opening the chat marks the peer's messages to the caller as read (and delivered).
             if anchor == .latest, me != peer, let newest = page.messages.first(where: { $0.recipientID == me && $0.readAt == nil }) {
                 try await deps.api.messaging.markRead(me, peer: peer, upTo: newest.id)
@@ -107,7 +107,7 @@ struct V1MessageController {
                 await files.discard(upload.files)
                 throw error
             }
-            return JSONResponse.make(V1FileMessagesDTO(messages: messages.map(V1FilePayloadDTO.init)))
+            return JSONResponse.make(V1FileMessagesDTO(messages: messages.map { V1FilePayloadDTO($0, links: deps.api.fileLinks) }))
         }
     }
 }
