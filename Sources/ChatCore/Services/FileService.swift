@@ -155,9 +155,8 @@ public struct FileService: Sendable {
     /// The file `caller` may download: they uploaded or received it and its message was not deleted. Anything else is
     /// `.notFound`, so a stranger cannot tell whether the file exists.
     public func download(_ caller: UserID, id: FileID) async throws -> FileRecord {
-        guard let record = try await files.file(id: id), record.uploaderID == caller || record.receiverID == caller,
-            let messageID = record.messageID, let message = try await messaging.messages.message(id: messageID), message.deletedAt == nil
-        else { throw ChatError.notFound("file not found") }
+        let record = try await downloadByLink(id: id)
+        guard record.uploaderID == caller || record.receiverID == caller else { throw ChatError.notFound("file not found") }
         return record
     }
 
