@@ -167,6 +167,7 @@ public func buildApplication(
     realtime.install()
     let router = buildRouter(configuration, backends: backends, registry: registry, scaleOut: scaleOut, logger: logger)
     router.addSocketIO(socketIO, logger: logger)
+    let fileCleanup = FileCleanup(files: backends.files, logger: logger)
     var app = Application(
         router: router,
         server: socketIO.httpServerBuilder(logger: logger),
@@ -178,9 +179,10 @@ public func buildApplication(
                 namespace: socketIO.mainNamespace,
                 friends: backends.friends,
                 fileLinks: backends.fileLinks,
+                fileCleanup: fileCleanup,
                 logger: logger
             ),
-            FileCleanup(bus: backends.events, files: backends.files, logger: logger),
+            fileCleanup,
             PresenceHeartbeat(
                 presence: backends.presence,
                 realtime: realtime,

@@ -13,6 +13,8 @@ struct RealtimeFanout: Service {
     let friends: FriendshipService
     /// Signs the file links of v1 payloads.
     let fileLinks: FileLinkSigner
+    /// Told of every deleted message, to remove the bytes of deleted files.
+    let fileCleanup: FileCleanup
     let logger: Logger
 
     func run() async throws {
@@ -42,6 +44,7 @@ struct RealtimeFanout: Service {
                 arguments: [RealtimePayload.message(message, links: fileLinks)]
             )
         case .messageDeleted(let message):
+            fileCleanup.messageDeleted(message)
             await local.to([room(message.senderID), room(message.recipientID)]).emit(
                 "message_deleted",
                 arguments: [RealtimePayload.message(message, links: fileLinks)]
