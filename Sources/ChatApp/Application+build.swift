@@ -168,29 +168,34 @@ public func buildApplication(
     let router = buildRouter(configuration, backends: backends, registry: registry, scaleOut: scaleOut, logger: logger)
     router.addSocketIO(socketIO, logger: logger)
     let fileCleanup = FileCleanup(files: backends.files, logger: logger)
+    var services: [any Service] = backends.connectionServices + scaleOut.services
+    services.append(SocketIOService(server: socketIO))
+    services.append(
+        RealtimeFanout(
+            bus: backends.events,
+            namespace: socketIO.mainNamespace,
+            friends: backends.friends,
+            fileLinks: backends.fileLinks,
+            fileCleanup: fileCleanup,
+            logger: logger
+        )
+    )
+    services.append(fileCleanup)
+    if let refresher = PermissionRefresher(friends: backends.friends, logger: logger) { services.append(refresher) }
+    services.append(
+        PresenceHeartbeat(
+            presence: backends.presence,
+            realtime: realtime,
+            nodeID: configuration.nodeID,
+            interval: configuration.presenceTTL / 3,
+            logger: logger
+        )
+    )
     var app = Application(
         router: router,
         server: socketIO.httpServerBuilder(logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ChatBlizz"),
-        services: backends.connectionServices + scaleOut.services + [
-            SocketIOService(server: socketIO),
-            RealtimeFanout(
-                bus: backends.events,
-                namespace: socketIO.mainNamespace,
-                friends: backends.friends,
-                fileLinks: backends.fileLinks,
-                fileCleanup: fileCleanup,
-                logger: logger
-            ),
-            fileCleanup,
-            PresenceHeartbeat(
-                presence: backends.presence,
-                realtime: realtime,
-                nodeID: configuration.nodeID,
-                interval: configuration.presenceTTL / 3,
-                logger: logger
-            ),
-        ],
+        services: services,
         logger: logger
     )
     if configuration.migrateOnStart {

@@ -110,6 +110,26 @@ public enum FriendshipStoreConformance {
             try await store.insert(row(a, c, .accepted, at: 400))
             #expect(try await !store.canMessage(between: a, and: c))
         },
+        ConformanceCase("friendships: allowed pairs are checked many at once") { (fixture: StoreFixture) async throws in
+            let store = fixture.friendships
+            #expect(try await store.allowedPairs(among: []).isEmpty)
+            try await store.insert(row(a, b, .accepted, at: 100))
+            try await store.insert(row(c, a, .accepted, at: 110))
+            try await store.insert(row(a, d, .pending, at: 120))
+            try await store.insert(row(c, d, .accepted, at: 130))
+            let pairs = [ConversationID(a, b), ConversationID(a, c), ConversationID(a, d), ConversationID(c, d), ConversationID(b, d)]
+            #expect(try await store.allowedPairs(among: pairs) == [ConversationID(a, b), ConversationID(a, c), ConversationID(c, d)])
+            // A block in either direction refuses the pair, and only that pair.
+            #expect(try await store.insertBlock(Block(blocker: d, blocked: c, createdAt: Timestamp(milliseconds: 200))))
+            #expect(try await store.insertBlock(Block(blocker: a, blocked: c, createdAt: Timestamp(milliseconds: 201))))
+            #expect(try await store.allowedPairs(among: pairs) == [ConversationID(a, b)])
+            #expect(try await store.deleteBlock(blocker: a, blocked: c))
+            #expect(try await store.allowedPairs(among: pairs + pairs) == [ConversationID(a, b), ConversationID(a, c)])
+            for (x, y) in [(a, b), (a, c), (a, d), (c, d), (b, d)] {
+                let one = try await store.allowedPairs(among: [ConversationID(x, y)])
+                #expect(one.contains(ConversationID(x, y)) == (try await store.canMessage(between: x, and: y)))
+            }
+        },
         ConformanceCase("friendships: change feed in (updatedAt, pairKey) order") { (fixture: StoreFixture) async throws in
             let store = fixture.friendships
             try await store.insert(row(a, b, .pending, at: 100))

@@ -115,6 +115,10 @@ public struct RedisCachedFriendshipStore<Base: FriendshipStore>: FriendshipStore
         try await self.base.canMessage(between: a, and: b)
     }
 
+    public func allowedPairs(among pairs: [ConversationID]) async throws -> Set<ConversationID> {
+        try await self.base.allowedPairs(among: pairs)
+    }
+
     public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
         try await self.base.blockedPeers(of: user, among: others)
     }

@@ -147,6 +147,25 @@ public struct SQLFriendshipStore: FriendshipStore {
         }
     }
 
+    public func allowedPairs(among pairs: [ConversationID]) async throws -> Set<ConversationID> {
+        guard !pairs.isEmpty else { return [] }
+        let keys = pairs.map(\.rawValue)
+        let rows = try await provider.withReader { database in
+            try await database.raw(
+                """
+                SELECT f.pair_key AS pair_key FROM friends f
+                WHERE f.pair_key IN (\(binds: keys)) AND f.status = \(bind: FriendshipStatus.accepted.rawValue)
+                    AND NOT EXISTS (
+                        SELECT 1 FROM blocks b
+                        WHERE (b.blocker_id = f.user_id AND b.blocked_id = f.friend_id)
+                            OR (b.blocker_id = f.friend_id AND b.blocked_id = f.user_id)
+                    )
+                """
+            ).all()
+        }
+        return Set(try rows.map { ConversationID(rawValue: try $0.required("pair_key", as: String.self)) })
+    }
+
     public func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID> {
         guard !others.isEmpty else { return [] }
         let ids = others.map(\.rawValue)

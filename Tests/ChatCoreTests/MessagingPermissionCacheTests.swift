@@ -34,6 +34,65 @@ struct MessagingPermissionCacheTests {
         #expect(cache.lookup(other, now: now).allowed)
     }
 
+    @Test func anEntryUsedAfterRefreshAfterIsQueuedOnceForARecheck() async {
+        let cache = MessagingPermissionCache(ttl: .seconds(2))
+        #expect(cache.refreshAfter == .seconds(1))
+        let start = ContinuousClock.now
+        cache.remember(pair, generation: cache.lookup(pair, now: start).generation, now: start)
+        #expect(cache.lookup(pair, now: start + .milliseconds(500)).allowed)
+        #expect(cache.takeDue().pairs.isEmpty)
+        #expect(cache.lookup(pair, now: start + .milliseconds(1200)).allowed)
+        #expect(cache.lookup(pair, now: start + .milliseconds(1300)).allowed)
+        var wakeups = cache.refreshRequests.makeAsyncIterator()
+        #expect(await wakeups.next() != nil)
+        let due = cache.takeDue()
+        #expect(due.pairs == [pair])
+        #expect(cache.takeDue().pairs.isEmpty)
+        // The re-check found the pair allowed: the entry lasts `ttl` from the re-check, past its first expiry.
+        cache.refreshed(due.pairs, allowed: [pair], generation: due.generation, checkedAt: start + .milliseconds(1400))
+        #expect(cache.lookup(pair, now: start + .milliseconds(3000)).allowed)
+        #expect(cache.takeDue().pairs == [pair])
+        #expect(!cache.lookup(pair, now: start + .milliseconds(3400)).allowed)
+    }
+
+    @Test func aRecheckThatFindsThePairRefusedForgetsIt() {
+        let cache = MessagingPermissionCache(ttl: .seconds(60), refreshAfter: .zero)
+        let now = ContinuousClock.now
+        cache.remember(pair, generation: cache.lookup(pair, now: now).generation, now: now)
+        cache.remember(other, generation: cache.lookup(other, now: now).generation, now: now)
+        #expect(cache.lookup(pair, now: now).allowed)
+        #expect(cache.lookup(other, now: now).allowed)
+        let due = cache.takeDue(limit: 1)
+        #expect(due.pairs == [pair])
+        cache.refreshed(due.pairs, allowed: [], generation: due.generation, checkedAt: now)
+        #expect(!cache.lookup(pair, now: now).allowed)
+        #expect(cache.lookup(other, now: now).allowed)
+        #expect(cache.takeDue().pairs == [other])
+    }
+
+    @Test func aRecheckRacingAnInvalidationStoresNothingAndCanBeQueuedAgain() {
+        let cache = MessagingPermissionCache(ttl: .seconds(2))
+        let start = ContinuousClock.now
+        cache.remember(pair, generation: cache.lookup(pair, now: start).generation, now: start)
+        #expect(cache.lookup(pair, now: start + .milliseconds(1100)).allowed)
+        let due = cache.takeDue()
+        cache.invalidate(other)
+        cache.refreshed(due.pairs, allowed: [pair], generation: due.generation, checkedAt: start + .milliseconds(1200))
+        #expect(cache.lookup(pair, now: start + .milliseconds(1300)).allowed)
+        #expect(cache.takeDue().pairs == [pair])
+        #expect(!cache.lookup(pair, now: start + .seconds(2)).allowed)
+    }
+
+    @Test func aFailedRecheckCanBeQueuedAgain() {
+        let cache = MessagingPermissionCache(ttl: .seconds(60), refreshAfter: .zero)
+        let now = ContinuousClock.now
+        cache.remember(pair, generation: cache.lookup(pair, now: now).generation, now: now)
+        #expect(cache.lookup(pair, now: now).allowed)
+        cache.refreshFailed(cache.takeDue().pairs)
+        #expect(cache.lookup(pair, now: now).allowed)
+        #expect(cache.takeDue().pairs == [pair])
+    }
+
     @Test func staysWithinItsCapacity() {
         let cache = MessagingPermissionCache(ttl: .seconds(60), capacity: 10)
         let now = ContinuousClock.now
@@ -52,12 +111,12 @@ struct CachedMessagingPermissionTests {
     private struct Node {
         let service: FriendshipService
 
-        init(_ friendships: MemoryFriendshipStore, _ users: MemoryUserStore, ttl: Duration = .seconds(60)) {
+        init(_ friendships: MemoryFriendshipStore, _ users: MemoryUserStore, ttl: Duration = .seconds(60), refreshAfter: Duration? = nil) {
             service = FriendshipService(
                 friendships: friendships,
                 users: users,
                 events: MemoryEventBus(),
-                permissions: MessagingPermissionCache(ttl: ttl)
+                permissions: MessagingPermissionCache(ttl: ttl, refreshAfter: refreshAfter)
             )
         }
     }
@@ -106,5 +165,24 @@ struct CachedMessagingPermissionTests {
         #expect(try await !reader.service.canMessage(alice, bob))
         try await Task.sleep(for: .milliseconds(100))
         #expect(try await !shortLived.service.canMessage(alice, bob))
+    }
+
+    @Test func aBackgroundRecheckFollowsABlockMadeOnAnotherNode() async throws {
+        let (friendships, users, alice, bob) = try await Self.world()
+        let writer = Node(friendships, users)
+        let reader = Node(friendships, users, refreshAfter: .zero)
+        try await writer.service.sendRequest(from: alice, to: bob)
+        try await writer.service.accept(bob, requestFrom: alice)
+        #expect(try await reader.service.refreshDuePermissions() == 0)
+        #expect(try await reader.service.canMessage(alice, bob))
+        #expect(try await reader.service.canMessage(bob, alice))
+        #expect(try await reader.service.refreshDuePermissions() == 1)
+        #expect(try await reader.service.canMessage(alice, bob))
+        // The block's event never reaches the reader; its next re-check finds the block.
+        try await writer.service.block(alice, bob)
+        #expect(try await reader.service.canMessage(alice, bob))
+        #expect(try await reader.service.refreshDuePermissions() == 1)
+        #expect(try await !reader.service.canMessage(alice, bob))
+        #expect(try await reader.service.refreshDuePermissions() == 0)
     }
 }

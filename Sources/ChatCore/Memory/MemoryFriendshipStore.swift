@@ -59,6 +59,15 @@ public actor MemoryFriendshipStore: FriendshipStore {
         blockRows.contains { ($0.blocker == a && $0.blocked == b) || ($0.blocker == b && $0.blocked == a) }
     }
 
+    public func allowedPairs(among pairs: [ConversationID]) -> Set<ConversationID> {
+        Set(
+            pairs.filter { pair in
+                guard let row = rows[pair], row.status == .accepted else { return false }
+                return !isBlocked(between: row.requester, and: row.addressee)
+            }
+        )
+    }
+
     public func blockedPeers(of user: UserID, among others: [UserID]) -> Set<UserID> {
         let peers = Set(others)
         var blocked: Set<UserID> = []

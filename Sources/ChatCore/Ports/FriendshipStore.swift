@@ -31,6 +31,8 @@ public protocol FriendshipStore: Sendable {
     func blockedPeers(of user: UserID, among others: [UserID]) async throws -> Set<UserID>
     /// Whether the two users are accepted friends and neither blocks the other: the check before every message.
     func canMessage(between a: UserID, and b: UserID) async throws -> Bool
+    /// Which of the pairs may message: ``canMessage(between:and:)`` for many pairs at once (at most 1,000).
+    func allowedPairs(among pairs: [ConversationID]) async throws -> Set<ConversationID>
 }
 
 extension FriendshipStore {

@@ -117,6 +117,27 @@ public struct FriendshipService: Sendable {
         return allowed
     }
 
+    /// Re-checks, in one store query, up to `limit` cached permissions that were used after `refreshAfter` (see
+    /// ``MessagingPermissionCache``). Returns how many pairs it checked: 0 when none was due or there is no cache.
+    @discardableResult
+    public func refreshDuePermissions(limit: Int = 500) async throws -> Int {
+        guard let permissions else { return 0 }
+        let (pairs, generation) = permissions.takeDue(limit: limit)
+        guard !pairs.isEmpty else { return 0 }
+        let startedAt = ContinuousClock.now
+        do {
+            let allowed = try await friendships.allowedPairs(among: pairs)
+            permissions.refreshed(pairs, allowed: allowed, generation: generation, checkedAt: startedAt)
+        } catch {
+            permissions.refreshFailed(pairs)
+            throw error
+        }
+        return pairs.count
+    }
+
+    /// Wakes whenever cached permissions become due for a re-check; `nil` when there is no cache.
+    public var permissionRefreshRequests: AsyncStream<Void>? { permissions?.refreshRequests }
+
     private func apply(_ action: FriendshipAction, actor: UserID, other: UserID) async throws -> Friendship {
         // Optimistic concurrency: re-read and retry when another request changed the row in between.
         for _ in 0..<8 {
