@@ -196,7 +196,7 @@ public final class RedisSocketIOAdapter: SocketIOAdapter, Sendable {
             let ids = rooms.socketIDs(target)
             return (ids, Dictionary(uniqueKeysWithValues: ids.map { ($0, rooms.rooms(of: $0)) }))
         }
-        // The adapter's rooms are the truth: room updates from other nodes change them, not the socket's own copy.
+        // Snapshots come without rooms: the adapter's index is the record (room updates from other nodes change it).
         return self.namespace.snapshots(of: ids).map { snapshot in
             var snapshot = snapshot
             if let rooms = roomsByID[snapshot.id] { snapshot.rooms = rooms }

@@ -30,7 +30,9 @@ public actor MemorySocketIOAdapter: SocketIOAdapter {
 
     /// Snapshots of the matching local sockets.
     public func fetchSockets(_ target: SocketIOBroadcastTarget) -> [SocketIOSocketSnapshot] {
-        self.namespace.snapshots(of: self.socketIDs(target))
+        var snapshots = self.namespace.snapshots(of: self.socketIDs(target))
+        for index in snapshots.indices { snapshots[index].rooms = self.index.rooms(of: snapshots[index].id) }
+        return snapshots
     }
 
     /// Makes the matching local sockets join or leave rooms.

@@ -50,7 +50,7 @@ public protocol SocketIOAdapterNamespace: Sendable {
     var name: String { get }
     /// Writes a packet to the given local sockets (ids not connected here are ignored).
     func deliver(_ packet: SocketIOPacket, to socketIDs: Set<String>, isVolatile: Bool)
-    /// Snapshots of the given local sockets.
+    /// Snapshots of the given local sockets, with empty `rooms`: the adapter fills them in from its room index.
     func snapshots(of socketIDs: Set<String>) -> [SocketIOSocketSnapshot]
     /// Another node called `serverSideEmit`.
     func receiveServerSideEmit(_ event: String, arguments: [JSONValue]) async

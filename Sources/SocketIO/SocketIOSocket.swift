@@ -10,7 +10,6 @@ public final class SocketIOSocket: Sendable {
         var events: [String: [SocketIOEventHandler]] = [:]
         var disconnect: [SocketIODisconnectHandler] = []
         var data: JSONValue = .object([:])
-        var rooms: Set<String> = []
     }
 
     /// The public socket id (not the Engine.IO session id).
@@ -40,7 +39,6 @@ public final class SocketIOSocket: Sendable {
         self.engine = engine
         self.recovered = recovered
         self.pid = pid
-        self.state.withLock { $0.rooms = [id] }
     }
 
     /// Whether the socket is still connected.
@@ -52,19 +50,22 @@ public final class SocketIOSocket: Sendable {
         set { self.state.withLock { $0.data = newValue } }
     }
 
-    /// The rooms this socket is in, including its own id.
-    public var rooms: Set<String> { self.state.withLock { $0.rooms } }
+    /// The rooms this socket is in, including its own id once connected: the adapter's record, so rooms joined or left
+    /// through `socketsJoin` / `socketsLeave` (from any node) count.
+    public var rooms: Set<String> {
+        get async { await self.namespace.adapter.rooms(of: self.id) }
+    }
 
     /// The Engine.IO transport currently in use.
     public var transport: EngineIOTransport { self.engine.transport }
 
+    /// A snapshot without rooms: the adapter that asked for it fills them in from its room index.
     var snapshot: SocketIOSocketSnapshot {
-        let (rooms, data) = self.state.withLock { ($0.rooms, $0.data) }
-        return SocketIOSocketSnapshot(
+        SocketIOSocketSnapshot(
             id: self.id,
             namespace: self.namespace.name,
-            rooms: rooms,
-            data: data,
+            rooms: [],
+            data: self.data,
             auth: self.handshake.auth,
             query: self.handshake.query
         )
@@ -87,13 +88,11 @@ public final class SocketIOSocket: Sendable {
 
     /// Joins rooms.
     public func join(_ rooms: Set<String>) async {
-        self.state.withLock { $0.rooms.formUnion(rooms) }
         await self.namespace.adapter.join(self.id, rooms: rooms)
     }
 
     /// Leaves a room.
     public func leave(_ room: String) async {
-        _ = self.state.withLock { $0.rooms.remove(room) }
         await self.namespace.adapter.leave(self.id, room: room)
     }
 
@@ -217,8 +216,8 @@ public final class SocketIOSocket: Sendable {
         guard wasConnected else { return }
         for continuation in pending.values { continuation.resume(throwing: SocketIOError.disconnected) }
         if let recovery = self.namespace.recovery, let pid = self.pid, SocketIORecoveryStore.recoverableReasons.contains(reason) {
-            let (rooms, data) = self.state.withLock { ($0.rooms, $0.data) }
-            let session = SocketIORecoveryStore.Session(sid: self.id, pid: pid, rooms: rooms, data: data, disconnectedAt: .now)
+            let rooms = await self.namespace.adapter.rooms(of: self.id)
+            let session = SocketIORecoveryStore.Session(sid: self.id, pid: pid, rooms: rooms, data: self.data, disconnectedAt: .now)
             recovery.store.withLock { $0.persist(session) }
         }
         _ = self.namespace.sockets.withLock { $0.removeValue(forKey: self.id) }

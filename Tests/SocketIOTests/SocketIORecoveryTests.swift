@@ -98,7 +98,43 @@ import Testing
             #expect(restored["sid"]?.stringValue == sid)
             #expect(restored["pid"]?.stringValue == pid)
             #expect(await iterator.next() == "connect recovered=true")
-            #expect(io.namespace("/").socket(id: sid)?.rooms.contains("room") == true)
+            #expect(await io.namespace("/").socket(id: sid)?.rooms.contains("room") == true)
+            io.shutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Rooms joined and left by `socketsJoin` / `socketsLeave` are the socket's rooms everywhere: in `rooms`, in
+    /// `fetchSockets`, and in the session that recovery restores.
+    @Test func roomsChangedByServerOperationsAreKeptAndRestored() async throws {
+        let io = SocketIOServer(configuration: SocketIOConfiguration(connectionStateRecovery: .init()))
+        io.namespace("/").onConnect { socket in await socket.join("room") }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await io.run() }
+            let first = try await TestPollingClient.connect(io.engine)
+            _ = await first.post("40")
+            let reply = try JSONValue(parsing: String((await first.messages()).first?.dropFirst() ?? ""))
+            let sid = try #require(reply["sid"]?.stringValue)
+            let pid = try #require(reply["pid"]?.stringValue)
+            let socket = try #require(io.namespace("/").socket(id: sid))
+            await io.to(sid).socketsJoin("extra")
+            await io.to("room").socketsLeave("room")
+            #expect(await socket.rooms == [sid, "extra"])
+            #expect(await io.namespace("/").fetchSockets().first?.rooms == [sid, "extra"])
+            await io.to("extra").emit("tick", 1)
+            let tick = try JSONValue(parsing: String((await first.messages()).first?.dropFirst() ?? ""))
+            let offset = try #require(tick.arrayValue?.last?.stringValue)
+            _ = await first.post("1")
+            await io.to("room").emit("tick", 2)
+            await io.to("extra").emit("tick", 3)
+
+            let second = try await TestPollingClient.connect(io.engine)
+            _ = await second.post("40{\"pid\":\"\(pid)\",\"offset\":\"\(offset)\"}")
+            let messages = await second.messages(count: 2)
+            #expect(messages.first?.hasPrefix("2[\"tick\",3,\"") == true, "only the event to a room it is in: \(messages)")
+            let restored = try #require(io.namespace("/").socket(id: sid))
+            // Restored to the rooms it had, then the connect handler ran again and joined "room".
+            #expect(await restored.rooms == [sid, "extra", "room"])
             io.shutdown()
             try await group.waitForAll()
         }
