@@ -33,7 +33,11 @@ public final class SQLDatabaseClient: Service, Sendable {
         self.logger = logger
         switch configuration.backend {
         case .sqlite(let path):
-            let sqlite = SQLiteSessionProvider(path: path == ":memory:" ? nil : path, logger: logger)
+            let sqlite = SQLiteSessionProvider(
+                path: path == ":memory:" ? nil : path,
+                durability: configuration.sqliteDurability,
+                logger: logger
+            )
             self.engine = .sqlite(sqlite)
             self.provider = sqlite
             self.schema = nil

@@ -13,24 +13,48 @@ public enum SQLBackend: Sendable {
     case postgres(PostgresClient.Configuration, schema: String?)
 }
 
+/// How an SQLite commit is made durable before it returns (`PRAGMA synchronous` of the writer connection).
+public enum SQLiteDurability: String, Sendable, CaseIterable {
+    /// The WAL is flushed to the disk (`fsync`) at every commit: a message the server acknowledged survives a power
+    /// loss or an OS crash. The default. Group commit makes it one flush per batch of messages.
+    case full
+    /// The WAL reaches the OS at every commit and the disk only at checkpoints: a crash of ChatBlizz loses nothing, but
+    /// a power loss or OS crash can lose the last commits, acknowledged messages included.
+    case normal
+}
+
 /// The SQL store configuration, usually parsed from one URL.
 public struct SQLStoreConfiguration: Sendable {
     public var backend: SQLBackend
+    /// SQLite only: when a commit is on the disk.
+    public var sqliteDurability: SQLiteDurability
 
-    public init(backend: SQLBackend) {
+    public init(backend: SQLBackend, sqliteDurability: SQLiteDurability = .full) {
         self.backend = backend
+        self.sqliteDurability = sqliteDurability
     }
 
     /// Parses a database URL:
-    /// - `sqlite:./data/chatblizz.sqlite`, `sqlite:///var/lib/chatblizz.sqlite`, `sqlite::memory:`
+    /// - `sqlite:./data/chatblizz.sqlite`, `sqlite:///var/lib/chatblizz.sqlite`, `sqlite::memory:`, with an optional
+    ///   `?synchronous=full` (default) or `?synchronous=normal` (see ``SQLiteDurability``); a `?` starts the options
     /// - `postgres://user:pass@host:5432/db` (also `postgresql://`), with optional query items `sslmode`
     ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier) and `pool_size` (default 20).
     public init(url: String) throws {
         if url.hasPrefix("sqlite:") {
-            var path = String(url.dropFirst("sqlite:".count))
-            if path.hasPrefix("//") { path.removeFirst(2) }
+            var rest = url.dropFirst("sqlite:".count)
+            if rest.hasPrefix("//") { rest.removeFirst(2) }
+            let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            let path = String(parts[0])
             guard !path.isEmpty else { throw Self.invalid("the SQLite URL has no path") }
-            self.init(backend: .sqlite(path: path))
+            var durability = SQLiteDurability.full
+            for option in parts.count > 1 ? parts[1].split(separator: "&") : [] {
+                let pair = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard pair.count == 2, pair[0] == "synchronous", let value = SQLiteDurability(rawValue: pair[1].lowercased()) else {
+                    throw Self.invalid("the only SQLite URL option is synchronous=full or synchronous=normal")
+                }
+                durability = value
+            }
+            self.init(backend: .sqlite(path: path), sqliteDurability: durability)
             return
         }
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {

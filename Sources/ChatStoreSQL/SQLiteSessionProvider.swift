@@ -24,15 +24,15 @@ final class SQLiteSessionProvider: SQLSessionProvider {
     private let writerReady = Mutex(false)
 
     /// `path` nil means a private in-memory database.
-    init(path: String?, logger: Logger) {
+    init(path: String?, durability: SQLiteDurability = .full, logger: Logger) {
         guard let path else {
             self.writer = SQLiteLane { try await SQLiteConnection.open(storage: .memory, logger: logger) }
             self.reader = nil
             self.checkpointer = nil
             return
         }
-        self.writer = SQLiteLane { try await Self.open(path: path, readOnly: false, logger: logger) }
-        self.reader = SQLiteLane { try await Self.open(path: path, readOnly: true, logger: logger) }
+        self.writer = SQLiteLane { try await Self.open(path: path, readOnly: false, durability: durability, logger: logger) }
+        self.reader = SQLiteLane { try await Self.open(path: path, readOnly: true, durability: durability, logger: logger) }
         self.checkpointer = SQLiteLane { try await SQLiteConnection.open(storage: .file(path: path), logger: logger) }
     }
 
@@ -95,7 +95,7 @@ final class SQLiteSessionProvider: SQLSessionProvider {
 
     /// Opens the file (creating its directory) and configures the connection: the writer switches the file to WAL and
     /// relaxes fsync to `NORMAL`; both wait up to 30 s for locks held by other processes.
-    private static func open(path: String, readOnly: Bool, logger: Logger) async throws -> SQLiteConnection {
+    private static func open(path: String, readOnly: Bool, durability: SQLiteDurability, logger: Logger) async throws -> SQLiteConnection {
         if !readOnly {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -113,7 +113,9 @@ final class SQLiteSessionProvider: SQLSessionProvider {
                 try await database.raw("PRAGMA query_only=ON").run()
             } else {
                 _ = try await database.raw("PRAGMA journal_mode=WAL").all()
-                try await database.raw("PRAGMA synchronous=NORMAL").run()
+                // FULL: the WAL is flushed at every commit (one flush per group-commit batch), so an acknowledged
+                // message survives a power loss; NORMAL flushes only at checkpoints.
+                try await database.raw("PRAGMA synchronous=\(unsafeRaw: durability == .full ? "FULL" : "NORMAL")").run()
                 // Checkpoints run in the background (`checkpoint()`, every `checkpointInterval`) so a commit never
                 // waits for one; the writer checkpoints by itself only when they fall behind. Every message dirties
                 // about ten index pages spread over the file, so checkpointing after each few commits, as SQLite's

@@ -29,6 +29,20 @@ struct ClientTests {
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
+    /// The writer flushes every commit (`synchronous=FULL`, 2) unless the URL asks for `normal` (1).
+    @Test(arguments: [("", 2), ("?synchronous=normal", 1), ("?synchronous=full", 2)])
+    func sqliteWriterDurability(option: String, expected: Int) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-sql-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let client = try SQLDatabaseClient(url: "sqlite:\(directory.appendingPathComponent("chat.sqlite").path)\(option)")
+        let level = try await client.withRunning { client in
+            try await client.provider.withSession { database in
+                try await database.raw("PRAGMA synchronous").first()?.decode(column: "synchronous", as: Int.self)
+            }
+        }
+        #expect(level == expected)
+    }
+
     /// A running client copies the WAL into the database file by itself, on its checkpoint connection, so commits never
     /// wait for a checkpoint.
     @Test func sqliteWALIsCheckpointedInTheBackground() async throws {

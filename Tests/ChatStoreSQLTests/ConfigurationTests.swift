@@ -21,6 +21,22 @@ struct ConfigurationTests {
         #expect(absolute == "/var/lib/chat.sqlite")
     }
 
+    @Test func sqliteDurabilityIsFullUnlessTheURLSaysNormal() throws {
+        #expect(try SQLStoreConfiguration(url: "sqlite:./data/chatblizz.sqlite").sqliteDurability == .full)
+        let normal = try SQLStoreConfiguration(url: "sqlite:///var/lib/chat.sqlite?synchronous=NORMAL")
+        #expect(normal.sqliteDurability == .normal)
+        guard case .sqlite(let path) = normal.backend else {
+            Issue.record("expected sqlite")
+            return
+        }
+        #expect(path == "/var/lib/chat.sqlite")
+        #expect(try SQLStoreConfiguration(url: "sqlite:chat.sqlite?synchronous=full").sqliteDurability == .full)
+        for bad in ["sqlite:chat.sqlite?synchronous=off", "sqlite:chat.sqlite?mode=ro", "sqlite:chat.sqlite?synchronous", "sqlite:?synchronous=full"]
+        {
+            #expect(throws: (any Error).self, "\(bad)") { try SQLStoreConfiguration(url: bad) }
+        }
+    }
+
     @Test func postgresURL() throws {
         let parsed = try SQLStoreConfiguration(url: "postgres://chat:p%40ss@db.local:6543/chatblizz?sslmode=disable&schema=app&pool_size=7")
         guard case .postgres(let configuration, let schema) = parsed.backend else {
