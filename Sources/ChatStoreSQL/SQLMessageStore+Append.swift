@@ -1,5 +1,7 @@
 import ChatCore
 import SQLKit
+import SQLiteKit
+import Synchronization
 
 extension SQLMessageStore {
     /// Rows per multi-row `INSERT`, well under both engines' bind-parameter limits.
@@ -35,12 +37,53 @@ extension SQLMessageStore {
     /// SQLite: one `INSERT … RETURNING` in autocommit, atomic with the trigger that updates `conversations` (migration
     /// 8); the stored rows of drafts that clashed are read afterwards (they were committed before this insert).
     private func appendInOneStatement(_ leaders: [MessageDraft]) async throws -> ([MessageID: Message], Set<String>) {
-        try await provider.withSession { database -> ([MessageID: Message], Set<String>) in
-            let inserted = Set(try await Self.insert(leaders[...], on: database))
-            var result = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
+        guard let sqlite = provider as? SQLiteSessionProvider else {
+            throw ChatError(.internalError, "the one-statement append is SQLite's")
+        }
+        return try await sqlite.withWriterConnection { connection -> ([MessageID: Message], Set<String>) in
+            let inserted = Set(try await Self.sqliteInsert(leaders, on: connection))
+            let clashed = leaders.filter { !inserted.contains($0.id.rawValue) }
+            var result = clashed.isEmpty ? [:] : try await Self.existing(for: clashed, on: connection.sql(queryLogLevel: .trace))
             for draft in leaders where inserted.contains(draft.id.rawValue) { result[draft.id] = draft }
             return (result, inserted)
         }
+    }
+
+    /// SQLite's insert of a batch, bound as `SQLiteData` straight to the statement: the statement of `insert(_:on:)`
+    /// without SQLKit's serializer and its `Encodable` binds (docs/performance.md, sixth round).
+    private static func sqliteInsert(_ drafts: [MessageDraft], on connection: SQLiteConnection) async throws -> [String] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(drafts.count * 14)
+        func time(_ timestamp: Timestamp?) -> SQLiteData { timestamp.map { .integer(Int($0.milliseconds)) } ?? .null }
+        for draft in drafts {
+            binds.append(.text(draft.id.rawValue))
+            binds.append(.text(draft.conversationID.rawValue))
+            binds.append(.text(draft.senderID.rawValue))
+            binds.append(.text(draft.recipientID.rawValue))
+            binds.append(.text(draft.kind.rawValue))
+            binds.append(.text(draft.body))
+            binds.append(draft.clientMessageID.map { .text($0) } ?? .null)
+            binds.append(time(draft.createdAt))
+            binds.append(time(draft.editedAt))
+            binds.append(time(draft.deletedAt))
+            binds.append(time(draft.deliveredAt))
+            binds.append(time(draft.readAt))
+            binds.append(time(draft.updatedAt))
+            binds.append(try Message.encodeAttachment(draft.file).map { .text($0) } ?? .null)
+        }
+        let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        var sql = "INSERT INTO messages (\(Columns.message)) VALUES "
+        sql.reserveCapacity(sql.utf8.count + drafts.count * (row.utf8.count + 2) + 40)
+        for index in drafts.indices {
+            if index > 0 { sql += ", " }
+            sql += row
+        }
+        sql += " ON CONFLICT DO NOTHING RETURNING id"
+        let ids = InsertedIDs()
+        try await connection.query(sql, binds) { row in
+            if case .text(let id) = row.column("id") { ids.append(id) }
+        }
+        return ids.values
     }
 
     /// One transaction: the inserts in chunks, the stored rows of the drafts that clashed, the `conversations` upsert.
@@ -133,6 +176,14 @@ extension SQLMessageStore {
                 """
         try await database.raw(statement).run()
     }
+}
+
+/// The ids a `RETURNING id` handed back, collected from SQLite's thread.
+private final class InsertedIDs: Sendable {
+    private let ids = Mutex<[String]>([])
+
+    func append(_ id: String) { ids.withLock { $0.append(id) } }
+    var values: [String] { ids.withLock { $0 } }
 }
 
 /// Which draft of a batch each draft resolves to: the first with the same `(sender, clientMessageID)` or the same id.

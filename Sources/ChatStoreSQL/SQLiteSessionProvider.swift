@@ -69,6 +69,16 @@ final class SQLiteSessionProvider: SQLSessionProvider {
         }
     }
 
+    /// Runs `body` on the writer's connection itself, for the hot paths that bind `SQLiteData` directly instead of
+    /// going through SQLKit's serializer and `Encodable` binds.
+    func withWriterConnection<R: Sendable>(_ body: (SQLiteConnection) async throws -> R) async throws -> R {
+        do {
+            return try await writer.with(body)
+        } catch {
+            throw SQLFlavor.translate(error)
+        }
+    }
+
     func withReader<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         guard let reader else { return try await withSession(body) }
         if !writerReady.withLock({ $0 }) {
@@ -93,8 +103,8 @@ final class SQLiteSessionProvider: SQLSessionProvider {
         try await writer.close()
     }
 
-    /// Opens the file (creating its directory) and configures the connection: the writer switches the file to WAL and
-    /// relaxes fsync to `NORMAL`; both wait up to 30 s for locks held by other processes.
+    /// Opens the file (creating its directory) and configures the connection: the writer switches the file to WAL with
+    /// the configured durability; both wait up to 30 s for locks held by other processes.
     private static func open(path: String, readOnly: Bool, durability: SQLiteDurability, logger: Logger) async throws -> SQLiteConnection {
         if !readOnly {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
