@@ -44,9 +44,14 @@ public struct SocketIORecoveryStore: Sendable {
     let maxDisconnectionDuration: Duration
     let maxPackets: Int
     var entries: Deque<Entry> = []
+    /// `entries[i].emittedAt`, kept apart so that pruning, which runs at every record, reads a time without copying
+    /// (retaining and releasing) the entry around it.
+    var emittedAt: Deque<ContinuousClock.Instant> = []
     var sessions: [String: Session] = [:]
     var sessionsPrunedAt: ContinuousClock.Instant?
     var lastMillis: Int64 = -1
+    /// The offset of the first packet of `lastMillis`; the others of that millisecond add `.sequence`.
+    var lastBase = ""
     var sequence = 0
 
     /// Creates an empty store that keeps at most `maxPackets` packets.
@@ -67,9 +72,13 @@ public struct SocketIORecoveryStore: Sendable {
         self.prune(now: now)
         let offset = self.nextOffset(wallClockMillis)
         var stamped = packet
-        if case .array(let elements) = packet.data { stamped.data = .array(elements + [.string(offset)]) }
-        if self.entries.count >= self.maxPackets { self.entries.removeFirst(self.entries.count - self.maxPackets + 1) }
+        if case .array(var elements) = packet.data {
+            elements.append(.string(offset))
+            stamped.data = .array(elements)
+        }
+        if self.entries.count >= self.maxPackets { self.removeOldest(self.entries.count - self.maxPackets + 1) }
         self.entries.append(Entry(offset: offset, packet: stamped, target: target, emittedAt: now))
+        self.emittedAt.append(now)
         return stamped
     }
 
@@ -93,29 +102,45 @@ public struct SocketIORecoveryStore: Sendable {
     /// Drops log entries older than `maxDisconnectionDuration`, and expired sessions (at most once a second, since that
     /// walks every kept session; `restore` checks a session's age itself).
     public mutating func prune(now: ContinuousClock.Instant) {
-        while let first = self.entries.first, now - first.emittedAt > self.maxDisconnectionDuration {
-            self.entries.removeFirst()
+        var expired = 0
+        for time in self.emittedAt {
+            guard now - time > self.maxDisconnectionDuration else { break }
+            expired += 1
         }
+        if expired > 0 { self.removeOldest(expired) }
         if let last = self.sessionsPrunedAt, now - last < .seconds(1) { return }
         self.sessionsPrunedAt = now
         self.sessions = self.sessions.filter { now - $0.value.disconnectedAt <= self.maxDisconnectionDuration }
     }
 
+    private mutating func removeOldest(_ count: Int) {
+        self.entries.removeFirst(count)
+        self.emittedAt.removeFirst(count)
+    }
+
     private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_".utf8)
 
+    /// The yeast-style offset: the milliseconds in base 64, then `.0`, `.1`, … for more packets in the same millisecond.
     private mutating func nextOffset(_ millis: Int64) -> String {
-        var value = max(millis, 0)
-        var digits: [UInt8] = []
-        repeat {
-            digits.append(Self.alphabet[Int(value % 64)])
-            value /= 64
-        } while value > 0
-        let base = String(decoding: digits.reversed(), as: UTF8.self)
         if millis == self.lastMillis {
             defer { self.sequence += 1 }
-            return base + "." + String(self.sequence)
+            return self.lastBase + "." + String(self.sequence)
+        }
+        // At most 11 base-64 digits for a non-negative Int64.
+        let base = String(unsafeUninitializedCapacity: 11) { buffer in
+            var value = max(millis, 0)
+            var count = 0
+            repeat {
+                buffer[count] = Self.alphabet[Int(value % 64)]
+                value /= 64
+                count += 1
+            } while value > 0
+            var digits = UnsafeMutableBufferPointer(rebasing: buffer[..<count])
+            digits.reverse()
+            return count
         }
         self.lastMillis = millis
+        self.lastBase = base
         self.sequence = 0
         return base
     }

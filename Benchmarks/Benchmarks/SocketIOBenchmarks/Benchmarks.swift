@@ -76,6 +76,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // MARK: Connection-state recovery log (every broadcast EVENT is recorded with its offset)
+
+    Benchmark("SocketIORecoveryStore.record") { benchmark in
+        // A full log (10,000 packets) in steady state: each record appends one entry and drops the oldest. About 20
+        // packets share a millisecond, as at ~20,000 broadcasts a second.
+        var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120))
+        let target = SocketIOBroadcastTarget(rooms: ["user:u-01HZX3J8Q4W6B2N9C5V7M1K0PD"])
+        let now = ContinuousClock.now
+        var millis: Int64 = 1_764_097_200_000
+        var recorded = 0
+        func record() {
+            recorded += 1
+            if recorded % 20 == 0 { millis += 1 }
+            blackHole(store.record(samples.receiveMessage.packet, target: target, now: now, wallClockMillis: millis))
+        }
+        for _ in 0..<10_000 { record() }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<packetsPerScaledIteration { record() }
+        }
+    }
+
     // MARK: JSON event decode
 
     Benchmark("JSONValue.parse_send_message") { benchmark in
