@@ -15,7 +15,8 @@ public enum BlobStoreBackend: Sendable {
     /// - `CHATBLIZZ_BLOB_STORE`: `local` or `s3`. Unset: `s3` when `AWS_BUCKET_NAME` is set (as the original app did),
     ///   else `local`.
     /// - `CHATBLIZZ_FILES_DIR` (local): the directory of the files, default `./data/files`.
-    /// - `CHATBLIZZ_FILES_FSYNC` (local): `true` to `fsync` each file before it becomes visible, default `false`.
+    /// - `CHATBLIZZ_FILES_FSYNC` (local): `true` (default) to `fsync` each file, and its directory after the rename, before
+    ///   the upload is answered; `false` leaves flushing to the OS.
     /// - S3: the variables of `S3Configuration.fromEnvironment`.
     ///
     /// Throws `ChatError(.validationFailed)` whose `field` names the bad variable.
@@ -26,7 +27,7 @@ public enum BlobStoreBackend: Sendable {
             return .s3(try S3Configuration.fromEnvironment(environment))
         case "local":
             let root = environment["CHATBLIZZ_FILES_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./data/files"
-            var sync = false
+            var sync = true
             if let raw = environment["CHATBLIZZ_FILES_FSYNC"], !raw.isEmpty {
                 guard let value = Bool(raw.lowercased()) else {
                     throw ChatError(.validationFailed, "CHATBLIZZ_FILES_FSYNC must be true or false", field: "CHATBLIZZ_FILES_FSYNC")

@@ -19,7 +19,8 @@ import Darwin
 public struct LocalBlobStore: BlobStore {
     /// The directory holding the blobs.
     public let root: String
-    /// Whether a `put` calls `fsync` before its rename, for durability across power loss at the cost of latency.
+    /// Whether a `put` flushes the file (`fsync`) before its rename and the directory after it, so a blob whose upload
+    /// was answered survives a power loss, at the cost of latency.
     public let syncToDisk: Bool
     let threadPool: NIOThreadPool
     static let writeBatch = 256 * 1024
@@ -27,8 +28,8 @@ public struct LocalBlobStore: BlobStore {
 
     /// - Parameters:
     ///   - root: the directory of the blobs, created on the first `put` (default `./data/files`).
-    ///   - syncToDisk: `fsync` each file before it becomes visible.
-    public init(root: String = "./data/files", syncToDisk: Bool = false, threadPool: NIOThreadPool = .singleton) {
+    ///   - syncToDisk: `fsync` each file before it becomes visible, and its directory after.
+    public init(root: String = "./data/files", syncToDisk: Bool = true, threadPool: NIOThreadPool = .singleton) {
         self.root = root.hasSuffix("/") && root.count > 1 ? String(root.dropLast()) : root
         self.syncToDisk = syncToDisk
         self.threadPool = threadPool
@@ -68,6 +69,7 @@ public struct LocalBlobStore: BlobStore {
             try await threadPool.runIfActive {
                 try Self.finish(writing: rest, to: descriptor, sync: sync)
                 try Self.check(rename(temporary, destination), "rename \(key)")
+                if sync { try Self.syncDirectory(directory) }
             }
         } catch {
             // Synchronous on purpose: the thread pool refuses work for a cancelled task, and these calls are short.
@@ -125,6 +127,14 @@ public struct LocalBlobStore: BlobStore {
             }
             written += result
         }
+    }
+
+    /// Flushes a directory's entries (a rename into it) to the disk.
+    static func syncDirectory(_ path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw posixError("open \(path)", errno) }
+        defer { _ = close(descriptor) }
+        try check(fsync(descriptor), "fsync \(path)")
     }
 
     static func finish(writing bytes: [UInt8], to descriptor: Int32, sync: Bool) throws {

@@ -6,7 +6,7 @@ import Testing
 struct FileConfigurationTests {
     @Test func defaultsKeepFilesLocal() throws {
         let files = try AppConfiguration(environment: [:]).files
-        #expect(files.s3 == nil && files.directory == nil && !files.syncToDisk)
+        #expect(files.s3 == nil && files.directory == nil && files.syncToDisk)
         #expect(files.limits.maxFileBytes == 15 * 1024 * 1024)
         #expect(files.limits.maxFilesPerRequest == 10)
         #expect(files.limits.maxRequestBytes == 50 * 1024 * 1024)
@@ -18,11 +18,11 @@ struct FileConfigurationTests {
         let files = try AppConfiguration(environment: [
             "CHATBLIZZ_MAX_FILE_BYTES": "1000", "CHATBLIZZ_MAX_FILES_PER_UPLOAD": "2", "CHATBLIZZ_MAX_UPLOAD_BYTES": "5000",
             "CHATBLIZZ_MAX_UPLOAD_PARTS": "7", "CHATBLIZZ_MAX_UPLOAD_BYTES_PER_DAY": "9000", "CHATBLIZZ_FILES_URL_TTL_S": "60",
-            "CHATBLIZZ_FILES_DIR": "/srv/files", "CHATBLIZZ_FILES_FSYNC": "true",
+            "CHATBLIZZ_FILES_DIR": "/srv/files", "CHATBLIZZ_FILES_FSYNC": "false",
         ]).files
         #expect(files.limits.maxFileBytes == 1000 && files.limits.maxFilesPerRequest == 2 && files.limits.maxRequestBytes == 5000)
         #expect(files.limits.maxPartsPerRequest == 7 && files.limits.maxBytesPerUserPerDay == 9000)
-        #expect(files.downloadURLExpiry == .seconds(60) && files.directory == "/srv/files" && files.syncToDisk)
+        #expect(files.downloadURLExpiry == .seconds(60) && files.directory == "/srv/files" && !files.syncToDisk)
     }
 
     @Test func aBucketSwitchesToS3WithTheOriginalNames() throws {

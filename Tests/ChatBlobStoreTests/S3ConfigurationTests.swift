@@ -77,7 +77,11 @@ struct S3ConfigurationTests {
             Issue.record("expected the local store by default")
             return
         }
-        #expect(root == "./data/files" && sync == false)
+        #expect(root == "./data/files" && sync == true)
+        guard case .local(_, false) = try BlobStoreBackend.fromEnvironment(["CHATBLIZZ_FILES_FSYNC": "false"]) else {
+            Issue.record("expected CHATBLIZZ_FILES_FSYNC=false to turn flushing off")
+            return
+        }
         guard case .s3(let configuration) = try BlobStoreBackend.fromEnvironment(Self.base) else {
             Issue.record("expected S3 when AWS_BUCKET_NAME is set")
             return

@@ -9,8 +9,8 @@ public struct FilesConfiguration: Sendable {
     public var limits = FileLimits()
     /// `CHATBLIZZ_FILES_DIR`: the local store's directory (default `<data dir>/files`).
     public var directory: String?
-    /// `CHATBLIZZ_FILES_FSYNC` (default false): `fsync` each local file before it becomes visible.
-    public var syncToDisk = false
+    /// `CHATBLIZZ_FILES_FSYNC` (default true): `fsync` each local file and its directory before the upload is answered.
+    public var syncToDisk = true
     /// The S3 store, used when `AWS_BUCKET_NAME` is set (or `CHATBLIZZ_BLOB_STORE=s3`): `AWS_BUCKET_REGION`,
     /// `ACCESS_KEY_AWS`, `SECRET_KEY_AWS`, `CHATBLIZZ_S3_ENDPOINT` (or `AWS_ENDPOINT_URL`), `CHATBLIZZ_S3_PATH_STYLE`,
     /// `CHATBLIZZ_S3_PART_SIZE_MB`. Nil: files stay on the local disk.
