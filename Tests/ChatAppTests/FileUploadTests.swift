@@ -91,7 +91,7 @@ struct FileUploadTests {
             #expect(deleted.json["message"]["file"].isNull)
             expectError(try await server.raw(.get, "/api/v2/files/\(fileID)", token: bob.token).api, .notFound)
             // Its bytes are removed from the store (by the node's FileCleanup, after the deletion event).
-            let removed = await withDeadline(.seconds(10)) {
+            let removed: Void? = await withDeadline(.seconds(10)) {
                 while !Task.isCancelled, storedFileCount(directory) != 1 { try? await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(removed != nil, "the deleted message's file is still stored")

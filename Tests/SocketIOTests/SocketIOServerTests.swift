@@ -104,7 +104,7 @@ struct TestPollingClient {
             let second = try await TestPollingClient.connect(io.engine)
             let leaving = try await TestPollingClient.connect(io.engine)
             _ = await first.post("40{\"name\":\"first\"}")
-            let firstEntered = await withDeadline(.seconds(10)) {
+            let firstEntered: Void? = await withDeadline(.seconds(10)) {
                 while !Task.isCancelled, entered.withLock({ $0 }) != ["first"] { try? await Task.sleep(for: .milliseconds(5)) }
             }
             #expect(firstEntered != nil)
