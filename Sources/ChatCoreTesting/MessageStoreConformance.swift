@@ -134,6 +134,31 @@ public enum MessageStoreConformance {
             #expect(try await store.unreadCounts(for: b) == [c: 1])
             #expect(try await store.unreadCounts(for: a) == [b: 2])
         },
+        ConformanceCase("messages: a batch of marks applies each in order, as separate calls would") { (fixture: StoreFixture) async throws in
+            let store = fixture.messages
+            let m = (0..<6).map { n in Fixtures.message(id(n), from: n < 4 ? a : b, to: n < 4 ? b : a, at: 1000 + Int64(n)) }
+            let fromC = Fixtures.message(id(10), from: c, to: b, at: 1001)
+            _ = try await store.append(m + [fromC])
+            let ab = ConversationID(a, b)
+            let cb = ConversationID(c, b)
+            #expect(try await store.apply([]) == [])
+            let changed = try await store.apply([
+                ReceiptMark(.delivered, in: ab, recipient: b, upTo: m[0].cursor, at: Timestamp(milliseconds: 2000)),
+                ReceiptMark(.read, in: ab, recipient: b, upTo: m[1].cursor, at: Timestamp(milliseconds: 2100)),
+                // The same mark again in the same batch changes nothing more.
+                ReceiptMark(.read, in: ab, recipient: b, upTo: m[1].cursor, at: Timestamp(milliseconds: 2100)),
+                ReceiptMark(.delivered, in: ab, recipient: a, upTo: m[5].cursor, at: Timestamp(milliseconds: 2200)),
+                ReceiptMark(.read, in: cb, recipient: b, upTo: fromC.cursor, at: Timestamp(milliseconds: 2300)),
+            ])
+            #expect(changed == [1, 2, 0, 2, 1])
+            #expect(try await store.message(id: m[0].id)?.deliveredAt == Timestamp(milliseconds: 2000))
+            #expect(try await store.message(id: m[1].id)?.readAt == Timestamp(milliseconds: 2100))
+            #expect(try await store.message(id: m[1].id)?.deliveredAt == Timestamp(milliseconds: 2100))
+            #expect(try await store.message(id: m[5].id)?.deliveredAt == Timestamp(milliseconds: 2200))
+            #expect(try await store.message(id: m[5].id)?.readAt == nil)
+            #expect(try await store.unreadCounts(for: b) == [a: 2])
+            #expect(try await store.unreadCounts(for: a) == [b: 2])
+        },
         ConformanceCase("messages: marks long after the messages, repeated, below earlier marks, and late arrivals") {
             (fixture: StoreFixture) async throws in
             // Marks made well after the messages (a SQL store then keeps a marker per recipient and conversation, and

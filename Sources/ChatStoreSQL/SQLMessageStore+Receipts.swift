@@ -16,14 +16,7 @@ extension SQLMessageStore {
     }
 
     public func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
-        try await mark(
-            .read,
-            "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds)), \(Self.touch(time))",
-            in: conversation,
-            recipient: reader,
-            upTo: upTo,
-            at: time
-        )
+        try await apply([ReceiptMark(.read, in: conversation, recipient: reader, upTo: upTo, at: time)])[0]
     }
 
     public func markDelivered(
@@ -32,14 +25,18 @@ extension SQLMessageStore {
         upTo: MessageCursor,
         at time: Timestamp
     ) async throws -> Int {
-        try await mark(
-            .delivered,
-            "delivered_at = \(bind: time.milliseconds), \(Self.touch(time))",
-            in: conversation,
-            recipient: recipient,
-            upTo: upTo,
-            at: time
-        )
+        try await apply([ReceiptMark(.delivered, in: conversation, recipient: recipient, upTo: upTo, at: time)])[0]
+    }
+
+    /// Every mark in one transaction (one commit, one flush), in order.
+    public func apply(_ marks: [ReceiptMark]) async throws -> [Int] {
+        guard !marks.isEmpty else { return [] }
+        return try await provider.withTransaction { database in
+            var changed: [Int] = []
+            changed.reserveCapacity(marks.count)
+            for mark in marks { changed.append(try await Self.apply(mark, on: database)) }
+            return changed
+        }
     }
 
     public func unreadCounts(for user: UserID) async throws -> [UserID: Int] {
@@ -48,60 +45,61 @@ extension SQLMessageStore {
         }
     }
 
-    /// Sets `assignments` on the recipient's messages in the conversation after its marker and at or before `upTo` whose
+    /// Sets the mark on the recipient's messages in the conversation after its marker and at or before `upTo` whose
     /// mark is still missing, skipping deleted ones; then moves the marker up to `upTo`, or to the settled past if `upTo`
     /// is newer. Returns how many messages changed.
-    private func mark(
-        _ receipt: Receipt,
-        _ assignments: SQLQueryString,
-        in conversation: ConversationID,
-        recipient: UserID,
-        upTo: MessageCursor,
-        at time: Timestamp
-    ) async throws -> Int {
+    private static func apply(_ mark: ReceiptMark, on database: any SQLDatabase) async throws -> Int {
+        let receipt: Receipt = mark.kind == .read ? .read : .delivered
+        let time = mark.time
+        let assignments: SQLQueryString =
+            switch receipt {
+            case .read:
+                "read_at = \(bind: time.milliseconds), delivered_at = COALESCE(delivered_at, \(bind: time.milliseconds)), \(Self.touch(time))"
+            case .delivered:
+                "delivered_at = \(bind: time.milliseconds), \(Self.touch(time))"
+            }
+        let (conversation, recipient, upTo) = (mark.conversation, mark.recipient, mark.upTo)
         let createdColumn = receipt.rawValue + "_created_at"
         let idColumn = receipt.rawValue + "_id"
         let settled = MessageCursor(createdAt: time.adding(milliseconds: -Self.markerLagMilliseconds), id: MessageID(""))
         let marker = min(upTo, settled)
-        return try await provider.withTransaction { database in
-            let row = try await database.raw(
-                """
-                SELECT \(ident: createdColumn) AS created_at, \(ident: idColumn) AS id FROM receipt_markers
-                WHERE conversation_id = \(bind: conversation.rawValue) AND user_id = \(bind: recipient.rawValue)
-                """
-            ).first()
-            let current = try row.flatMap { row -> MessageCursor? in
-                guard let createdAt = try row.optionalTimestamp("created_at") else { return nil }
-                return MessageCursor(createdAt: createdAt, id: MessageID(try row.optional("id", as: String.self) ?? ""))
-            }
-            let lower = current ?? MessageCursor(createdAt: Timestamp(milliseconds: Int64.min), id: MessageID(""))
-            guard lower < upTo else { return 0 }
-            let changed = try await database.raw(
-                "UPDATE messages SET " + assignments
-                    + """
-                     WHERE conversation_id = \(bind: conversation.rawValue) AND receiver_id = \(bind: recipient.rawValue)
-                        AND \(ident: receipt.rawValue + "_at") IS NULL AND deleted_at IS NULL
-                        AND (created_at, id) > (\(bind: lower.createdAt.milliseconds), \(bind: lower.id.rawValue))
-                        AND (created_at, id) <= (\(bind: upTo.createdAt.milliseconds), \(bind: upTo.id.rawValue))
-                    RETURNING id
-                    """
-            ).all().count
-            if lower < marker {
-                // Never backwards, even when two marks of the same recipient commit out of order.
-                try await database.raw(
-                    """
-                    INSERT INTO receipt_markers (conversation_id, user_id, \(ident: createdColumn), \(ident: idColumn))
-                    VALUES (\(bind: conversation.rawValue), \(bind: recipient.rawValue), \(bind: marker.createdAt.milliseconds), \(bind: marker.id.rawValue))
-                    ON CONFLICT (conversation_id, user_id) DO UPDATE
-                    SET \(ident: createdColumn) = excluded.\(ident: createdColumn), \(ident: idColumn) = excluded.\(ident: idColumn)
-                    WHERE receipt_markers.\(ident: createdColumn) IS NULL
-                        OR (receipt_markers.\(ident: createdColumn), receipt_markers.\(ident: idColumn))
-                            < (excluded.\(ident: createdColumn), excluded.\(ident: idColumn))
-                    """
-                ).run()
-            }
-            return changed
+        let row = try await database.raw(
+            """
+            SELECT \(ident: createdColumn) AS created_at, \(ident: idColumn) AS id FROM receipt_markers
+            WHERE conversation_id = \(bind: conversation.rawValue) AND user_id = \(bind: recipient.rawValue)
+            """
+        ).first()
+        let current = try row.flatMap { row -> MessageCursor? in
+            guard let createdAt = try row.optionalTimestamp("created_at") else { return nil }
+            return MessageCursor(createdAt: createdAt, id: MessageID(try row.optional("id", as: String.self) ?? ""))
         }
+        let lower = current ?? MessageCursor(createdAt: Timestamp(milliseconds: Int64.min), id: MessageID(""))
+        guard lower < upTo else { return 0 }
+        let changed = try await database.raw(
+            "UPDATE messages SET " + assignments
+                + """
+                 WHERE conversation_id = \(bind: conversation.rawValue) AND receiver_id = \(bind: recipient.rawValue)
+                    AND \(ident: receipt.rawValue + "_at") IS NULL AND deleted_at IS NULL
+                    AND (created_at, id) > (\(bind: lower.createdAt.milliseconds), \(bind: lower.id.rawValue))
+                    AND (created_at, id) <= (\(bind: upTo.createdAt.milliseconds), \(bind: upTo.id.rawValue))
+                RETURNING id
+                """
+        ).all().count
+        if lower < marker {
+            // Never backwards, even when two marks of the same recipient commit out of order.
+            try await database.raw(
+                """
+                INSERT INTO receipt_markers (conversation_id, user_id, \(ident: createdColumn), \(ident: idColumn))
+                VALUES (\(bind: conversation.rawValue), \(bind: recipient.rawValue), \(bind: marker.createdAt.milliseconds), \(bind: marker.id.rawValue))
+                ON CONFLICT (conversation_id, user_id) DO UPDATE
+                SET \(ident: createdColumn) = excluded.\(ident: createdColumn), \(ident: idColumn) = excluded.\(ident: idColumn)
+                WHERE receipt_markers.\(ident: createdColumn) IS NULL
+                    OR (receipt_markers.\(ident: createdColumn), receipt_markers.\(ident: idColumn))
+                        < (excluded.\(ident: createdColumn), excluded.\(ident: idColumn))
+                """
+            ).run()
+        }
+        return changed
     }
 
     /// Unread, undeleted messages to `user` by sender, in all of the user's conversations or only in `conversations`:

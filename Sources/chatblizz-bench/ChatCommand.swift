@@ -44,6 +44,14 @@ struct ChatCommand: BenchScenarioCommand {
     @Option(help: "Seconds to wait after the run for outstanding acks and deliveries.")
     var drainTimeout: Double = 15
 
+    @Flag(
+        help: """
+            ChatBlizz only: answer every received message with mark_delivered {peer, upTo} (acknowledged), as a chat \
+            client does; receipts are counted apart from messages.
+            """
+    )
+    var receipts = false
+
     func validate() throws {
         try self.common.validateCommon()
         guard self.pairs >= 1 else { throw ValidationError("--pairs must be at least 1") }
@@ -52,6 +60,7 @@ struct ChatCommand: BenchScenarioCommand {
         guard self.inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
         guard (1...16384).contains(self.messageBytes) else { throw ValidationError("--message-bytes must be 1...16384") }
         guard self.connectRate > 0 else { throw ValidationError("--connect-rate must be positive") }
+        guard !self.receipts || self.common.target == .chatblizz else { throw ValidationError("--receipts needs --target chatblizz") }
     }
 
     func runScenario(_ environment: BenchEnvironment) async throws -> BenchReport {

@@ -16,6 +16,8 @@ struct ChatPlan: Sendable {
     /// Latencies of sends intended in `measureStart..<end` are recorded; acks and deliveries arriving in that window count
     /// for throughput.
     var measureStart: UInt64
+    /// Whether every message received from the peer is answered with an acknowledged `mark_delivered`.
+    var receipts = false
 }
 
 /// Counters and histograms of all devices on one event loop (no locking: only that loop touches them).
@@ -37,6 +39,9 @@ struct ChatCounters: Sendable {
     var deliveriesInWindow = 0
     var unparsableEvents = 0
     var unexpectedAcks = 0
+    var receiptsSent = 0
+    var receiptsOK = 0
+    var receiptsFailed = 0
     var closedWhileRunning = 0
     var pings = 0
     var failureCodes: [String: Int] = [:]
@@ -51,6 +56,9 @@ struct ChatCounters: Sendable {
         self.deliveriesInWindow += other.deliveriesInWindow
         self.unparsableEvents += other.unparsableEvents
         self.unexpectedAcks += other.unexpectedAcks
+        self.receiptsSent += other.receiptsSent
+        self.receiptsOK += other.receiptsOK
+        self.receiptsFailed += other.receiptsFailed
         self.closedWhileRunning += other.closedWhileRunning
         self.pings += other.pings
         self.failureCodes.merge(other.failureCodes, uniquingKeysWith: +)
@@ -70,7 +78,11 @@ struct ChatDeviceRecord: Sendable {
 /// One device of one user: a Socket.IO connection that sends `send_message` on a plan and records acks and
 /// `receive_message` events. Lives on its event loop.
 final class ChatDevice: BenchConnectingSocket {
+    /// Acks of receipts carry ids from here up, apart from the sends' sequence numbers.
+    static let receiptAckBase = 1_000_000_000
     let index: Int
+    /// The user this device's user chats with.
+    let peer: String
     let loop: any EventLoop
     let metrics: ChatLoopMetrics
     let template: SendFrameTemplate
@@ -85,9 +97,18 @@ final class ChatDevice: BenchConnectingSocket {
     private var intended: [UInt64] = []
     private var ackState: [UInt8] = []
     private var received: [Int: [UInt8]] = [:]
+    private var receiptsSent = 0
 
-    init(index: Int, loop: any EventLoop, metrics: ChatLoopMetrics, template: SendFrameTemplate, connectFrame: ByteBuffer) {
+    init(
+        index: Int,
+        peer: String,
+        loop: any EventLoop,
+        metrics: ChatLoopMetrics,
+        template: SendFrameTemplate,
+        connectFrame: ByteBuffer
+    ) {
         self.index = index
+        self.peer = peer
         self.loop = loop
         self.metrics = metrics
         self.template = template
@@ -190,6 +211,15 @@ final class ChatDevice: BenchConnectingSocket {
     }
 
     func socketAck(_ socket: SocketIOClientHandler, id: Int, payload: ByteBuffer) {
+        if id >= Self.receiptAckBase {
+            if AckPayload.isOK(payload) {
+                self.metrics.counters.receiptsOK += 1
+            } else {
+                self.metrics.counters.receiptsFailed += 1
+                self.metrics.counters.failureCodes["receipt " + AckPayload.errorCode(payload), default: 0] += 1
+            }
+            return
+        }
         guard id >= 0, id < self.ackState.count, self.ackState[id] == 0 else {
             self.metrics.counters.unexpectedAcks += 1
             return
@@ -225,6 +255,21 @@ final class ChatDevice: BenchConnectingSocket {
             self.metrics.deliveryLatency.record(nanoseconds: now - id.intendedNanos)
         }
         if now >= window.start, now < window.end { self.metrics.counters.deliveriesInWindow += 1 }
+        if self.plan?.receipts == true { self.sendReceipt(for: payload, socket: socket) }
+    }
+
+    /// `mark_delivered {peer, upTo}` for a message from the peer (not for this user's own messages echoed from its
+    /// other devices).
+    private func sendReceipt(for payload: ByteBuffer, socket: SocketIOClientHandler) {
+        guard let event = try? JSONValue(parsing: payload.readableBytesView), let message = event.arrayValue?.dropFirst().first,
+            message["senderId"]?.stringValue == self.peer, let id = message["id"]?.stringValue
+        else { return }
+        let receipt = JSONValue.array(["mark_delivered", ["peer": .string(self.peer), "upTo": .string(id)]])
+        var buffer = socket.makeBuffer(capacity: 160)
+        buffer.writeString("42\(Self.receiptAckBase + self.receiptsSent)\(receipt.jsonString)")
+        self.receiptsSent += 1
+        self.metrics.counters.receiptsSent += 1
+        socket.sendText(buffer)
     }
 
     private static func bump(_ counts: inout [UInt8], at index: Int) {

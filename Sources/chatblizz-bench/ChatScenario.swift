@@ -10,6 +10,7 @@ struct ChatScenario: Sendable {
     let messageBytes: Int
     let connectRate: Double
     let drainTimeout: Double
+    let receipts: Bool
     let environment: BenchEnvironment
 
     init(command: ChatCommand, environment: BenchEnvironment) {
@@ -21,6 +22,7 @@ struct ChatScenario: Sendable {
         self.messageBytes = command.messageBytes
         self.connectRate = command.connectRate
         self.drainTimeout = command.drainTimeout
+        self.receipts = command.receipts
         self.environment = environment
     }
 
@@ -39,6 +41,7 @@ struct ChatScenario: Sendable {
         report.parameters["mode"] = self.closedLoop ? "closed-loop" : "open-loop"
         if self.closedLoop { report.parameters["in_flight"] = String(self.inFlight) } else { report.parameters["rate"] = String(self.rate) }
         report.parameters["message_bytes"] = String(self.messageBytes)
+        if self.receipts { report.parameters["receipts"] = "mark_delivered" }
 
         let users = try await self.environment.makeUsers(self.userCount)
         if self.options.target == .chatblizz {
@@ -53,13 +56,21 @@ struct ChatScenario: Sendable {
         devices.reserveCapacity(self.deviceCount)
         for index in 0..<self.deviceCount {
             let user = index / self.devicesPerUser
-            let template = try SendFrameTemplate(to: users[self.peer(ofUser: user)].id, text: text)
+            let peer = users[self.peer(ofUser: user)].id
+            let template = try SendFrameTemplate(to: peer, text: text)
             let connectFrame = self.environment.connectFrame(for: users[user])
             let loop = loops[index % loops.count]
             let loopMetrics = metrics[index % loops.count]
             devices.append(
                 try await loop.submit {
-                    let device = ChatDevice(index: index, loop: loop, metrics: loopMetrics.value, template: template, connectFrame: connectFrame)
+                    let device = ChatDevice(
+                        index: index,
+                        peer: peer,
+                        loop: loop,
+                        metrics: loopMetrics.value,
+                        template: template,
+                        connectFrame: connectFrame
+                    )
                     return NIOLoopBound(device, eventLoop: loop)
                 }.get()
             )
@@ -92,7 +103,7 @@ struct ChatScenario: Sendable {
                 let interval = Double(self.deviceCount) / self.rate * 1e9
                 mode = .openLoop(first: start + UInt64(Double(index) / self.rate * 1e9), interval: UInt64(interval))
             }
-            let plan = ChatPlan(mode: mode, end: end, measureStart: measureStart)
+            let plan = ChatPlan(mode: mode, end: end, measureStart: measureStart, receipts: self.receipts)
             device.eventLoop.execute { device.value.start(plan) }
         }
 
@@ -131,6 +142,11 @@ struct ChatScenario: Sendable {
         report.add("deliveries / s (window)", Double(counters.deliveriesInWindow) / seconds, "msg/s")
         if !self.closedLoop { report.add("target rate", self.rate, "msg/s") }
         report.add("ack failures", Double(counters.ackFailed), "")
+        if self.receipts {
+            report.add("receipts sent (all)", Double(counters.receiptsSent), "")
+            report.add("receipts acknowledged ok", Double(counters.receiptsOK), "")
+            report.add("receipt failures", Double(counters.receiptsFailed), "")
+        }
         report.add("sockets closed during the run", Double(counters.closedWhileRunning), "")
         for (code, count) in counters.failureCodes.sorted(by: { $0.key < $1.key }) { report.notes.append("ack error \(code): \(count)") }
         for (reason, count) in counters.closeReasons.sorted(by: { $0.key < $1.key }) { report.notes.append("closed: \(reason): \(count)") }
@@ -142,7 +158,10 @@ struct ChatScenario: Sendable {
         )
         report.verification = verification.line
         if verification.unexpected > 0 { report.notes.append("deliveries of unknown messages: \(verification.unexpected)") }
-        report.passed = verification.passed
+        report.passed = verification.passed && counters.receiptsFailed == 0 && counters.receiptsOK == counters.receiptsSent
+        if counters.receiptsOK + counters.receiptsFailed < counters.receiptsSent {
+            report.notes.append("receipts without an ack: \(counters.receiptsSent - counters.receiptsOK - counters.receiptsFailed)")
+        }
         return report
     }
 
@@ -154,7 +173,8 @@ struct ChatScenario: Sendable {
             for loopMetrics in metrics { total.add(try await loopMetrics.eventLoop.submit { loopMetrics.value.counters }.get()) }
             let acksDone = total.ackedOK + total.ackFailed >= total.sent
             let deliveriesDone = total.deliveries >= total.ackedOK * self.receiversPerMessage
-            if (acksDone && deliveriesDone) || Clock.nanos > deadline { return total }
+            let receiptsDone = total.receiptsOK + total.receiptsFailed >= total.receiptsSent
+            if (acksDone && deliveriesDone && receiptsDone) || Clock.nanos > deadline { return total }
             try await Task.sleep(for: .milliseconds(50))
         }
     }

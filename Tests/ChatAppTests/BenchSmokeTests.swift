@@ -42,9 +42,14 @@ struct BenchSmokeTests {
             let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: jsonPath))) as? [String: Any]
             #expect(report?["scenario"] as? String == "connect")
 
-            let open = try await Self.run(bench, ["chat", "--pairs", "10", "--rate", "400", "--duration", "3", "--warmup", "0.5"] + common)
+            // With receipts, as a chat client sends them: the run fails unless every mark_delivered is acknowledged ok.
+            let open = try await Self.run(
+                bench,
+                ["chat", "--pairs", "10", "--rate", "400", "--duration", "3", "--warmup", "0.5", "--receipts"] + common
+            )
             Self.expectVerified(open.output)
             #expect(open.output.contains("server CPU per delivered message"), "\(open.output)")
+            #expect(open.output.contains("receipts acknowledged ok"), "\(open.output)")
 
             let closed = try await Self.run(
                 bench,

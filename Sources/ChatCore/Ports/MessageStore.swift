@@ -25,6 +25,10 @@ public protocol MessageStore: Sendable {
         upTo: MessageCursor,
         at time: Timestamp
     ) async throws -> Int
+    /// Applies read and delivered marks in order, in one transaction where the store has them; returns how many
+    /// messages each changed. The same as calling ``markRead(in:reader:upTo:at:)`` and
+    /// ``markDelivered(in:recipient:upTo:at:)`` for each.
+    func apply(_ marks: [ReceiptMark]) async throws -> [Int]
     /// Unread messages to the user (not deleted), by sender.
     func unreadCounts(for user: UserID) async throws -> [UserID: Int]
     /// Messages sent by or to the user whose `updatedAt` is after `cursor` (every message when nil), in `(updatedAt, id)`
@@ -32,4 +36,43 @@ public protocol MessageStore: Sendable {
     func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message]
     /// The user's conversations with their last message and unread count, most recent activity first.
     func conversations(of user: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary]
+}
+
+/// A read or delivered mark: every message to `recipient` in the conversation up to `upTo` is read (or delivered).
+public struct ReceiptMark: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case read
+        case delivered
+    }
+
+    public var kind: Kind
+    public var conversation: ConversationID
+    public var recipient: UserID
+    public var upTo: MessageCursor
+    public var time: Timestamp
+
+    public init(_ kind: Kind, in conversation: ConversationID, recipient: UserID, upTo: MessageCursor, at time: Timestamp) {
+        self.kind = kind
+        self.conversation = conversation
+        self.recipient = recipient
+        self.upTo = upTo
+        self.time = time
+    }
+}
+
+extension MessageStore {
+    /// One mark after the other: for stores without transactions.
+    public func apply(_ marks: [ReceiptMark]) async throws -> [Int] {
+        var changed: [Int] = []
+        changed.reserveCapacity(marks.count)
+        for mark in marks {
+            switch mark.kind {
+            case .read:
+                changed.append(try await markRead(in: mark.conversation, reader: mark.recipient, upTo: mark.upTo, at: mark.time))
+            case .delivered:
+                changed.append(try await markDelivered(in: mark.conversation, recipient: mark.recipient, upTo: mark.upTo, at: mark.time))
+            }
+        }
+        return changed
+    }
 }

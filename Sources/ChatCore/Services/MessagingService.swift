@@ -8,6 +8,8 @@ public struct MessagingService: Sendable {
     let ids: IdentifierGenerator
     let clock: ChatClock
     let limits: ChatLimits
+    /// Read and delivered marks, committed in batches.
+    let receipts: GroupCommit<ReceiptMark, Int>
 
     public init(
         messages: any MessageStore,
@@ -27,6 +29,9 @@ public struct MessagingService: Sendable {
         self.ids = ids
         self.clock = clock
         self.limits = limits
+        // Concurrent marks share a transaction: a client marks every message it receives as delivered, so one commit
+        // per mark would cost the writer as much as the messages themselves.
+        self.receipts = GroupCommit(maxBatchSize: 64) { [messages] marks in try await messages.apply(marks) }
     }
 
     /// Sends a text message. Returns once the message is durable; `created` is false when `clientMessageID` matched an
@@ -132,7 +137,7 @@ public struct MessagingService: Sendable {
             throw ChatError.notFound("message not found in this conversation")
         }
         let now = clock.now()
-        let changed = try await messages.markRead(in: conversation, reader: caller, upTo: message.cursor, at: now)
+        let changed = try await receipts.submit(ReceiptMark(.read, in: conversation, recipient: caller, upTo: message.cursor, at: now))
         if changed > 0 {
             await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
         }
@@ -147,7 +152,9 @@ public struct MessagingService: Sendable {
             throw ChatError.notFound("message not found in this conversation")
         }
         let now = clock.now()
-        let changed = try await messages.markDelivered(in: conversation, recipient: caller, upTo: message.cursor, at: now)
+        let changed = try await receipts.submit(
+            ReceiptMark(.delivered, in: conversation, recipient: caller, upTo: message.cursor, at: now)
+        )
         if changed > 0 {
             await events.announce(
                 .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: message.cursor, at: now)
