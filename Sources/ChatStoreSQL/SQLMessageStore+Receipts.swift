@@ -9,12 +9,6 @@ extension SQLMessageStore {
     /// long after its `created_at` (a slow commit, another node's clock), so only what is older is settled for good.
     static let markerLagMilliseconds: Int64 = 5_000
 
-    /// The two marks a recipient can set.
-    enum Receipt: String {
-        case read
-        case delivered
-    }
-
     public func markRead(in conversation: ConversationID, reader: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
         try await apply([ReceiptMark(.read, in: conversation, recipient: reader, upTo: upTo, at: time)])[0]
     }
@@ -49,7 +43,7 @@ extension SQLMessageStore {
     /// mark is still missing, skipping deleted ones; then moves the marker up to `upTo`, or to the settled past if `upTo`
     /// is newer. Returns how many messages changed.
     private static func apply(_ mark: ReceiptMark, on database: any SQLDatabase) async throws -> Int {
-        let receipt: Receipt = mark.kind == .read ? .read : .delivered
+        let receipt = mark.kind
         let time = mark.time
         let assignments: SQLQueryString =
             switch receipt {

@@ -40,7 +40,8 @@ public protocol MessageStore: Sendable {
 
 /// A read or delivered mark: every message to `recipient` in the conversation up to `upTo` is read (or delivered).
 public struct ReceiptMark: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+    /// The raw value names the columns of the mark (`read_at`, `delivered_at`, and their markers).
+    public enum Kind: String, Sendable, Hashable {
         case read
         case delivered
     }

@@ -132,30 +132,28 @@ public struct MessagingService: Sendable {
     /// Marks every message from `peer` to the caller up to and including `upTo` as read.
     @discardableResult
     public func markRead(_ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
-        let conversation = ConversationID(caller, peer)
-        guard let message = try await messages.message(id: messageID), message.conversationID == conversation else {
-            throw ChatError.notFound("message not found in this conversation")
-        }
-        let now = clock.now()
-        let changed = try await receipts.submit(ReceiptMark(.read, in: conversation, recipient: caller, upTo: message.cursor, at: now))
-        if changed > 0 {
-            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
-        }
-        return changed
+        try await mark(.read, caller, peer: peer, upTo: messageID)
     }
 
     /// Marks every message from `peer` to the caller up to and including `upTo` as delivered.
     @discardableResult
     public func markDelivered(_ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
+        try await mark(.delivered, caller, peer: peer, upTo: messageID)
+    }
+
+    /// Commits the mark (in a batch with concurrent ones) and announces it when it changed anything.
+    private func mark(_ kind: ReceiptMark.Kind, _ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
         let conversation = ConversationID(caller, peer)
         guard let message = try await messages.message(id: messageID), message.conversationID == conversation else {
             throw ChatError.notFound("message not found in this conversation")
         }
         let now = clock.now()
-        let changed = try await receipts.submit(
-            ReceiptMark(.delivered, in: conversation, recipient: caller, upTo: message.cursor, at: now)
-        )
-        if changed > 0 {
+        let changed = try await receipts.submit(ReceiptMark(kind, in: conversation, recipient: caller, upTo: message.cursor, at: now))
+        guard changed > 0 else { return 0 }
+        switch kind {
+        case .read:
+            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
+        case .delivered:
             await events.announce(
                 .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: message.cursor, at: now)
             )
