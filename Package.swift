@@ -18,6 +18,12 @@ let package = Package(
         .library(name: "ChatCore", targets: ["ChatCore"]),
         .library(name: "ChatStoreSQL", targets: ["ChatStoreSQL"]),
     ],
+    traits: [
+        .trait(
+            name: "MariaDB",
+            description: "The MariaDB store (mariadb:// database URLs), through MariaDB Connector/C (Debian: libmariadb-dev)."
+        )
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -70,10 +76,13 @@ let package = Package(
         ),
 
         // MARK: Backends
+        .systemLibrary(name: "CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
         .target(
             name: "ChatStoreSQL",
             dependencies: [
                 "ChatCore",
+                .target(name: "CMariaDB", condition: .when(traits: ["MariaDB"])),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -242,7 +251,7 @@ let package = Package(
         .testTarget(
             name: "ChatAppTests",
             dependencies: [
-                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatTestSupport", "AsyncTestSupport",
+                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatStoreSQL", "ChatTestSupport", "AsyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -11,7 +11,7 @@ struct AddReceiptMarkers: SQLMigration {
 
     func statements(for flavor: SQLFlavor) -> [String] {
         let key = flavor.keyText
-        return [
+        let statements = [
             """
             CREATE TABLE receipt_markers (
                 conversation_id \(key) NOT NULL, user_id \(key) NOT NULL,
@@ -21,5 +21,7 @@ struct AddReceiptMarkers: SQLMigration {
             // Each message dirtied one more B-tree page for this index; unread counts now scan from the read marker.
             "DROP INDEX messages_unread",
         ]
+        // MariaDB never had the index (version 4).
+        return flavor == .mariadb ? Array(statements.dropLast()) : statements
     }
 }

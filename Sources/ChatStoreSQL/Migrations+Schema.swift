@@ -73,6 +73,10 @@ struct CreateMessages: SQLMigration {
 
     func statements(for flavor: SQLFlavor) -> [String] {
         let key = flavor.keyText
+        // MariaDB has no partial indexes; version 9 drops this one everywhere else.
+        let unreadIndex =
+            flavor == .mariadb
+            ? [] : ["CREATE INDEX messages_unread ON messages (receiver_id, sender_id) WHERE read_at IS NULL AND deleted_at IS NULL"]
         return [
             """
             CREATE TABLE messages (
@@ -82,7 +86,7 @@ struct CreateMessages: SQLMigration {
                 CONSTRAINT messages_client_key UNIQUE (sender_id, client_message_id))
             """,
             "CREATE INDEX messages_conversation ON messages (conversation_id, created_at, id)",
-            "CREATE INDEX messages_unread ON messages (receiver_id, sender_id) WHERE read_at IS NULL AND deleted_at IS NULL",
+        ] + unreadIndex + [
             """
             CREATE TABLE conversations (
                 id \(key) PRIMARY KEY, user_low \(key) NOT NULL, user_high \(key) NOT NULL,

@@ -24,33 +24,60 @@ struct SQLMigrator: Sendable {
     func migrate() async throws -> [String] {
         let flavor = provider.flavor
         let schema = self.schema
-        let migrations = self.migrations.sorted { $0.version < $1.version }
+        guard flavor != .mariadb else {
+            // MariaDB commits DDL as it goes, so no transaction holds the migrations together: a named lock makes
+            // concurrent migrators take turns, and each migration is recorded as soon as its (idempotent) statements ran.
+            return try await provider.withSession { database in
+                let locked = try await database.raw("SELECT GET_LOCK('chatblizz.migrations', 60) AS locked").first()?
+                    .optional("locked", as: Int64.self)
+                guard locked == 1 else { throw ChatError(.unavailable, "another process holds the migration lock") }
+                do {
+                    let names = try await apply(on: database)
+                    try await database.raw("SELECT RELEASE_LOCK('chatblizz.migrations')").run()
+                    return names
+                } catch {
+                    try? await database.raw("SELECT RELEASE_LOCK('chatblizz.migrations')").run()
+                    throw error
+                }
+            }
+        }
         return try await provider.withTransaction { database in
             for statement in flavor.migrationPreamble(schema: schema, lockKey: Self.lockKey(schema: schema)) {
                 try await database.raw(statement).run()
             }
+            return try await apply(on: database)
+        }
+    }
+
+    /// Creates `schema_migrations` if needed and applies the migrations it does not list.
+    private func apply(on database: any SQLDatabase) async throws -> [String] {
+        let flavor = provider.flavor
+        let migrations = self.migrations.sorted { $0.version < $1.version }
+        try await database.raw(
+            SQLQueryString(
+                flavor.migrationStatement(
+                    """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                    """
+                )
+            )
+        ).run()
+        let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int64.self))
+        var names: [String] = []
+        for migration in migrations where !applied.contains(Int64(migration.version)) {
+            for statement in migration.statements(for: flavor) {
+                try await database.raw(SQLQueryString(flavor.migrationStatement(statement))).run()
+            }
             try await database.raw(
                 """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                INSERT INTO schema_migrations (version, name, applied_at)
+                VALUES (\(bind: Int64(migration.version)), \(bind: migration.name), \(bind: Timestamp.now().milliseconds))
                 """
             ).run()
-            let applied = Set(try await database.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int64.self))
-            var names: [String] = []
-            for migration in migrations where !applied.contains(Int64(migration.version)) {
-                for statement in migration.statements(for: flavor) {
-                    try await database.raw(SQLQueryString(statement)).run()
-                }
-                try await database.raw(
-                    """
-                    INSERT INTO schema_migrations (version, name, applied_at)
-                    VALUES (\(bind: Int64(migration.version)), \(bind: migration.name), \(bind: Timestamp.now().milliseconds))
-                    """
-                ).run()
-                names.append(migration.name)
-            }
-            return names
+            names.append(migration.name)
         }
+        return names
     }
 
     /// The applied migrations as `(version, name)`, in version order.

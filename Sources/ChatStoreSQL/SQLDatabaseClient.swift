@@ -26,6 +26,9 @@ public final class SQLDatabaseClient: Service, Sendable {
     enum Engine: Sendable {
         case sqlite(SQLiteSessionProvider)
         case postgres(PostgresClient)
+        #if MariaDB
+        case mariadb(MariaDBSessionProvider)
+        #endif
     }
 
     /// A client for `configuration`; nothing connects until first use (SQLite) or `run()` (PostgreSQL).
@@ -49,6 +52,13 @@ public final class SQLDatabaseClient: Service, Sendable {
             self.engine = .postgres(client)
             self.provider = PostgresSessionProvider(client: client, schema: schema)
             self.schema = schema
+        #if MariaDB
+        case .mariadb(let mariadbConfiguration):
+            let mariadb = MariaDBSessionProvider(configuration: mariadbConfiguration, logger: logger)
+            self.engine = .mariadb(mariadb)
+            self.provider = mariadb
+            self.schema = nil
+        #endif
         }
         self.flavor = provider.flavor
         self.users = SQLUserStore(provider: provider)
@@ -80,6 +90,16 @@ public final class SQLDatabaseClient: Service, Sendable {
                 }
             }
             try await sqlite.close()
+        #if MariaDB
+        case .mariadb(let mariadb):
+            running.withLock { $0 = true }
+            do {
+                try await gracefulShutdown()
+            } catch is CancellationError {
+                // Cancellation is a shutdown too.
+            }
+            await mariadb.close()
+        #endif
         }
         logger.debug("SQL database client stopped", metadata: ["sql.flavor": "\(flavor)"])
     }

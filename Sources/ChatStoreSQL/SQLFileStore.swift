@@ -30,20 +30,48 @@ public struct SQLFileStore: FileStore {
             }
             let adding = records.reduce(Int64(0)) { $0 + $1.attachment.size }
             let flavor = provider.flavor
-            try await provider.withTransaction { database in
-                // One user's quota checks take turns until each commits. SQLite's `BEGIN IMMEDIATE` already excludes
-                // every other writer; on PostgreSQL a transaction-scoped advisory lock on the user does, whether or not
-                // the user has a row.
-                if flavor == .postgres {
-                    try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "upload-quota:" + quota.user.rawValue)))").run()
-                }
-                let used = try await Self.bytesUploaded(by: quota.user, since: quota.since, on: database)
+            let checkAndInsert: @Sendable (any SQLDatabase) async throws -> Void = { database in
+                let used = try await Self.bytesUploaded(by: quota.user, since: quota.since, flavor: flavor, on: database)
                 guard used + adding <= quota.maxBytes else { throw quota.exceeded }
                 try await database.raw(statement).run()
+            }
+            // One user's quota checks take turns until each commits, whether or not the user has a row. SQLite's
+            // `BEGIN IMMEDIATE` already excludes every other writer; PostgreSQL takes a transaction-scoped advisory lock
+            // on the user; MariaDB a named lock, held by the session around the transaction.
+            switch flavor {
+            case .sqlite:
+                try await provider.withTransaction(checkAndInsert)
+            case .postgres:
+                try await provider.withTransaction { database in
+                    try await database.raw("SELECT pg_advisory_xact_lock(hashtext(\(bind: "upload-quota:" + quota.user.rawValue)))").run()
+                    try await checkAndInsert(database)
+                }
+            case .mariadb:
+                let provider = self.provider
+                try await provider.withSession { database in
+                    try await Self.withNamedLock("upload-quota:" + quota.user.rawValue, on: database) {
+                        try await provider.transaction(on: database, checkAndInsert)
+                    }
+                }
             }
         } catch  where SQLFlavor.isUniqueViolation(error) {
             throw ChatError.conflict("a file with this id already exists")
         }
+    }
+
+    /// Runs `body` holding MariaDB's named lock for `key` (hashed: lock names are at most 64 characters), waiting at
+    /// most 10 seconds for it.
+    private static func withNamedLock(_ key: String, on database: any SQLDatabase, _ body: () async throws -> Void) async throws {
+        let name: SQLQueryString = "CONCAT('chatblizz.', SHA1(\(bind: key)))"
+        let locked = try await database.raw("SELECT GET_LOCK(" + name + ", 10) AS locked").first()?.optional("locked", as: Int64.self)
+        guard locked == 1 else { throw ChatError(.unavailable, "the upload quota lock is busy") }
+        do {
+            try await body()
+        } catch {
+            try? await database.raw("SELECT RELEASE_LOCK(" + name + ")").run()
+            throw error
+        }
+        try await database.raw("SELECT RELEASE_LOCK(" + name + ")").run()
     }
 
     public func file(id: FileID) async throws -> FileRecord? {
@@ -67,13 +95,21 @@ public struct SQLFileStore: FileStore {
     }
 
     public func bytesUploaded(by user: UserID, since time: Timestamp) async throws -> Int64 {
-        try await provider.withReader { database in try await Self.bytesUploaded(by: user, since: time, on: database) }
+        let flavor = provider.flavor
+        return try await provider.withReader { database in
+            try await Self.bytesUploaded(by: user, since: time, flavor: flavor, on: database)
+        }
     }
 
-    private static func bytesUploaded(by user: UserID, since time: Timestamp, on database: any SQLDatabase) async throws -> Int64 {
+    private static func bytesUploaded(
+        by user: UserID,
+        since time: Timestamp,
+        flavor: SQLFlavor,
+        on database: any SQLDatabase
+    ) async throws -> Int64 {
         let row = try await database.raw(
             """
-            SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM files
+            SELECT CAST(COALESCE(SUM(size), 0) AS \(unsafeRaw: flavor.integerCastType)) AS total FROM files
             WHERE uploader_id = \(bind: user.rawValue) AND created_at >= \(bind: time.milliseconds)
             """
         ).first()

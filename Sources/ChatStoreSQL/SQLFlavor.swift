@@ -7,6 +7,9 @@ import SQLiteNIO
 public enum SQLFlavor: String, Sendable, Hashable {
     case sqlite
     case postgres
+    /// MariaDB 10.5 or newer (`INSERT … RETURNING`), through the package's `MariaDB` trait. MySQL is not supported: it
+    /// has no `RETURNING`.
+    case mariadb
 
     /// The column type for text that is compared, ordered or used in keyset cursors. PostgreSQL must compare bytes
     /// (`COLLATE "C"`) so that its order matches Swift's `String` order and SQLite's `BINARY` collation.
@@ -14,6 +17,9 @@ public enum SQLFlavor: String, Sendable, Hashable {
         switch self {
         case .sqlite: "TEXT"
         case .postgres: "TEXT COLLATE \"C\""
+        // Bytes, compared as bytes; long enough for a conversation id (two 128-byte user ids), short enough that every
+        // composite index stays under InnoDB's 3,072-byte key limit.
+        case .mariadb: "VARBINARY(512)"
         }
     }
 
@@ -23,6 +29,7 @@ public enum SQLFlavor: String, Sendable, Hashable {
         switch self {
         case .sqlite: "BEGIN IMMEDIATE"
         case .postgres: "BEGIN"
+        case .mariadb: "START TRANSACTION"
         }
     }
 
@@ -30,7 +37,7 @@ public enum SQLFlavor: String, Sendable, Hashable {
     /// processes migrating at once take turns) and the schema; SQLite's `BEGIN IMMEDIATE` already excludes other writers.
     func migrationPreamble(schema: String?, lockKey: Int64) -> [SQLQueryString] {
         switch self {
-        case .sqlite:
+        case .sqlite, .mariadb:
             return []
         case .postgres:
             var statements: [SQLQueryString] = ["SELECT pg_advisory_xact_lock(\(bind: lockKey))"]
@@ -42,6 +49,7 @@ public enum SQLFlavor: String, Sendable, Hashable {
     /// Whether a transaction that failed with this error may simply be run again (PostgreSQL deadlock or serialization
     /// failure).
     static func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? MariaDBError { return error.isRetryable }
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
         return state == "40P01" || state == "40001"
     }
@@ -57,6 +65,9 @@ public enum SQLFlavor: String, Sendable, Hashable {
             default:
                 return error
             }
+        }
+        if let error = error as? MariaDBError, error.isUnavailable {
+            return ChatError(.unavailable, "the MariaDB database is unavailable (error \(error.code))")
         }
         if let error = error as? PSQLError {
             switch error.code {
@@ -86,6 +97,7 @@ public enum SQLFlavor: String, Sendable, Hashable {
         if let error = error as? PSQLError {
             return error.serverInfo?[.sqlState] == "23505"
         }
+        if let error = error as? MariaDBError { return error.isUniqueViolation }
         return false
     }
 }

@@ -19,14 +19,15 @@ public struct SQLFriendshipStore: FriendshipStore {
     }
 
     public func insert(_ friendship: Friendship) async throws {
+        let flavor = provider.flavor
         let inserted = try await provider.withSession { database in
             try await database.raw(
                 """
-                INSERT INTO friends (pair_key, user_id, friend_id, status, created_at, updated_at, version)
+                \(flavor.insertSkippingConflicts) friends (pair_key, user_id, friend_id, status, created_at, updated_at, version)
                 VALUES (\(bind: friendship.pairKey.rawValue), \(bind: friendship.requester.rawValue), \(bind: friendship.addressee.rawValue),
                     \(bind: friendship.status.rawValue), \(bind: friendship.createdAt.milliseconds),
                     \(bind: friendship.updatedAt.milliseconds), \(bind: Int64(friendship.version)))
-                ON CONFLICT DO NOTHING RETURNING pair_key
+                \(flavor.skipConflicts) RETURNING pair_key
                 """
             ).all()
         }
@@ -34,18 +35,20 @@ public struct SQLFriendshipStore: FriendshipStore {
     }
 
     public func update(_ friendship: Friendship, expectedVersion: Int) async throws -> Bool {
+        let flavor = provider.flavor
         let updated = try await provider.withSession { database in
-            try await database.raw(
-                """
-                UPDATE friends SET user_id = \(bind: friendship.requester.rawValue), friend_id = \(bind: friendship.addressee.rawValue),
-                    status = \(bind: friendship.status.rawValue), created_at = \(bind: friendship.createdAt.milliseconds),
-                    updated_at = \(bind: friendship.updatedAt.milliseconds), version = \(bind: Int64(friendship.version))
-                WHERE pair_key = \(bind: friendship.pairKey.rawValue) AND version = \(bind: Int64(expectedVersion))
-                RETURNING pair_key
-                """
-            ).all()
+            try await flavor.matchedRows(
+                of: """
+                    UPDATE friends SET user_id = \(bind: friendship.requester.rawValue), friend_id = \(bind: friendship.addressee.rawValue),
+                        status = \(bind: friendship.status.rawValue), created_at = \(bind: friendship.createdAt.milliseconds),
+                        updated_at = \(bind: friendship.updatedAt.milliseconds), version = \(bind: Int64(friendship.version))
+                    WHERE pair_key = \(bind: friendship.pairKey.rawValue) AND version = \(bind: Int64(expectedVersion))
+                    """,
+                key: "pair_key",
+                on: database
+            )
         }
-        return !updated.isEmpty
+        return updated > 0
     }
 
     public func friends(of user: UserID, after cursor: FriendshipCursor?, limit: Int) async throws -> [Friendship] {
@@ -99,12 +102,13 @@ public struct SQLFriendshipStore: FriendshipStore {
     }
 
     public func insertBlock(_ block: Block) async throws -> Bool {
-        try await provider.withSession { database in
+        let flavor = provider.flavor
+        return try await provider.withSession { database in
             try await database.raw(
                 """
-                INSERT INTO blocks (blocker_id, blocked_id, created_at)
+                \(flavor.insertSkippingConflicts) blocks (blocker_id, blocked_id, created_at)
                 VALUES (\(bind: block.blocker.rawValue), \(bind: block.blocked.rawValue), \(bind: block.createdAt.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING blocker_id
+                \(flavor.skipConflicts) RETURNING blocker_id
                 """
             ).all()
         }.isEmpty == false

@@ -93,13 +93,15 @@ extension SQLMessageStore {
             var start = 0
             while start < leaders.count {
                 let chunk = leaders[start..<min(start + Self.insertChunkSize, leaders.count)]
-                inserted.formUnion(try await Self.insert(chunk, on: database))
+                inserted.formUnion(try await Self.insert(chunk, flavor: self.provider.flavor, on: database))
                 start += Self.insertChunkSize
             }
             let existing = try await Self.existing(for: leaders.filter { !inserted.contains($0.id.rawValue) }, on: database)
             let created = leaders.filter { inserted.contains($0.id.rawValue) }
             // SQLite's trigger (migration 8) already did this for every inserted row; doing it again changes nothing.
-            if self.provider.flavor != .sqlite { try await Self.upsertConversations(for: created, on: database) }
+            if self.provider.flavor != .sqlite {
+                try await Self.upsertConversations(for: created, flavor: self.provider.flavor, on: database)
+            }
             var result: [MessageID: Message] = [:]
             for draft in created { result[draft.id] = draft }
             for (id, message) in existing { result[id] = message }
@@ -108,7 +110,7 @@ extension SQLMessageStore {
     }
 
     /// Inserts the drafts, skipping any that clash with a stored row; returns the ids inserted.
-    private static func insert(_ drafts: ArraySlice<MessageDraft>, on database: any SQLDatabase) async throws -> [String] {
+    private static func insert(_ drafts: ArraySlice<MessageDraft>, flavor: SQLFlavor, on database: any SQLDatabase) async throws -> [String] {
         let rows: [SQLQueryString] = try drafts.map { draft in
             """
             (\(bind: draft.id.rawValue), \(bind: draft.conversationID.rawValue), \(bind: draft.senderID.rawValue),
@@ -119,7 +121,8 @@ extension SQLMessageStore {
             """
         }
         let statement: SQLQueryString =
-            "INSERT INTO messages (\(unsafeRaw: Columns.message)) VALUES " + rows.joined(separator: ", ") + " ON CONFLICT DO NOTHING RETURNING id"
+            "\(flavor.insertSkippingConflicts) messages (\(unsafeRaw: Columns.message)) VALUES " + rows.joined(separator: ", ")
+            + " \(flavor.skipConflicts) RETURNING id"
         return try await database.raw(statement).all().map { try $0.required("id", as: String.self) }
     }
 
@@ -151,7 +154,7 @@ extension SQLMessageStore {
     }
 
     /// Points each conversation at its newest message by `(created_at, id)`, never moving it backwards.
-    private static func upsertConversations(for messages: [Message], on database: any SQLDatabase) async throws {
+    private static func upsertConversations(for messages: [Message], flavor: SQLFlavor, on database: any SQLDatabase) async throws {
         var latest: [ConversationID: Message] = [:]
         for message in messages where latest[message.conversationID].map({ $0.cursor < message.cursor }) ?? true {
             latest[message.conversationID] = message
@@ -169,11 +172,7 @@ extension SQLMessageStore {
         let statement: SQLQueryString =
             "INSERT INTO conversations (id, user_low, user_high, last_message_id, last_message_at) VALUES "
             + rows.joined(separator: ", ") + " "
-                + """
-                ON CONFLICT (id) DO UPDATE SET last_message_id = excluded.last_message_id, last_message_at = excluded.last_message_at
-                WHERE excluded.last_message_at > conversations.last_message_at
-                    OR (excluded.last_message_at = conversations.last_message_at AND excluded.last_message_id > conversations.last_message_id)
-                """
+            + flavor.advanceOnConflict(table: "conversations", key: "id", at: "last_message_at", id: "last_message_id")
         try await database.raw(statement).run()
     }
 }

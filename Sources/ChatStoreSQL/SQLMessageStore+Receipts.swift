@@ -25,10 +25,11 @@ extension SQLMessageStore {
     /// Every mark in one transaction (one commit, one flush), in order.
     public func apply(_ marks: [ReceiptMark]) async throws -> [Int] {
         guard !marks.isEmpty else { return [] }
+        let flavor = provider.flavor
         return try await provider.withTransaction { database in
             var changed: [Int] = []
             changed.reserveCapacity(marks.count)
-            for mark in marks { changed.append(try await Self.apply(mark, on: database)) }
+            for mark in marks { changed.append(try await Self.apply(mark, flavor: flavor, on: database)) }
             return changed
         }
     }
@@ -42,7 +43,7 @@ extension SQLMessageStore {
     /// Sets the mark on the recipient's messages in the conversation after its marker and at or before `upTo` whose
     /// mark is still missing, skipping deleted ones; then moves the marker up to `upTo`, or to the settled past if `upTo`
     /// is newer. Returns how many messages changed.
-    private static func apply(_ mark: ReceiptMark, on database: any SQLDatabase) async throws -> Int {
+    private static func apply(_ mark: ReceiptMark, flavor: SQLFlavor, on database: any SQLDatabase) async throws -> Int {
         let receipt = mark.kind
         let time = mark.time
         let assignments: SQLQueryString =
@@ -69,28 +70,25 @@ extension SQLMessageStore {
         }
         let lower = current ?? MessageCursor(createdAt: Timestamp(milliseconds: Int64.min), id: MessageID(""))
         guard lower < upTo else { return 0 }
-        let changed = try await database.raw(
-            "UPDATE messages SET " + assignments
+        let changed = try await flavor.matchedRows(
+            of: "UPDATE messages SET " + assignments
                 + """
                  WHERE conversation_id = \(bind: conversation.rawValue) AND receiver_id = \(bind: recipient.rawValue)
                     AND \(ident: receipt.rawValue + "_at") IS NULL AND deleted_at IS NULL
                     AND (created_at, id) > (\(bind: lower.createdAt.milliseconds), \(bind: lower.id.rawValue))
                     AND (created_at, id) <= (\(bind: upTo.createdAt.milliseconds), \(bind: upTo.id.rawValue))
-                RETURNING id
-                """
-        ).all().count
+                """,
+            key: "id",
+            on: database
+        )
         if lower < marker {
             // Never backwards, even when two marks of the same recipient commit out of order.
             try await database.raw(
                 """
                 INSERT INTO receipt_markers (conversation_id, user_id, \(ident: createdColumn), \(ident: idColumn))
                 VALUES (\(bind: conversation.rawValue), \(bind: recipient.rawValue), \(bind: marker.createdAt.milliseconds), \(bind: marker.id.rawValue))
-                ON CONFLICT (conversation_id, user_id) DO UPDATE
-                SET \(ident: createdColumn) = excluded.\(ident: createdColumn), \(ident: idColumn) = excluded.\(ident: idColumn)
-                WHERE receipt_markers.\(ident: createdColumn) IS NULL
-                    OR (receipt_markers.\(ident: createdColumn), receipt_markers.\(ident: idColumn))
-                        < (excluded.\(ident: createdColumn), excluded.\(ident: idColumn))
                 """
+                    + flavor.advanceOnConflict(table: "receipt_markers", key: "conversation_id, user_id", at: createdColumn, id: idColumn)
             ).run()
         }
         return changed

@@ -41,28 +41,40 @@ public struct SQLMessageStore: MessageStore {
     }
 
     public func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message? {
-        try await provider.withSession { database in
-            try await database.raw(
+        let flavor = provider.flavor
+        return try await provider.withTransaction { database in
+            try await flavor.updateReturningRow(
                 """
                 UPDATE messages SET body = \(bind: body), edited_at = \(bind: time.milliseconds), \(Self.touch(time))
-                WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL RETURNING \(unsafeRaw: Columns.message)
-                """
-            ).first().map(Message.init(row:))
+                WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL
+                """,
+                columns: Columns.message,
+                select: Self.select(id),
+                on: database
+            ).map(Message.init(row:))
         }
     }
 
     public func delete(id: MessageID, at time: Timestamp) async throws -> Message? {
-        try await provider.withTransaction { database in
-            let deleted = try await database.raw(
+        let flavor = provider.flavor
+        return try await provider.withTransaction { database in
+            let deleted = try await flavor.updateReturningRow(
                 """
                 UPDATE messages SET body = '', attachment = NULL, deleted_at = \(bind: time.milliseconds), \(Self.touch(time))
-                WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL RETURNING \(unsafeRaw: Columns.message)
-                """
-            ).first()
+                WHERE id = \(bind: id.rawValue) AND deleted_at IS NULL
+                """,
+                columns: Columns.message,
+                select: Self.select(id),
+                on: database
+            )
             if let deleted { return try Message(row: deleted) }
-            return try await database.raw("SELECT \(unsafeRaw: Columns.message) FROM messages WHERE id = \(bind: id.rawValue)").first()
-                .map(Message.init(row:))
+            return try await database.raw(Self.select(id)).first().map(Message.init(row:))
         }
+    }
+
+    /// The message with `id`, deleted or not.
+    static func select(_ id: MessageID) -> SQLQueryString {
+        "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE id = \(bind: id.rawValue)"
     }
 
     /// `updated_at` moved forward to `time`, never back.

@@ -11,14 +11,15 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     }
 
     public func insert(_ record: RefreshTokenRecord) async throws {
+        let flavor = provider.flavor
         let inserted = try await provider.withSession { database in
             try await database.raw(
                 """
-                INSERT INTO refresh_tokens (token_hash, user_id, family_id, created_at, expires_at, consumed_at, revoked_at)
+                \(flavor.insertSkippingConflicts) refresh_tokens (token_hash, user_id, family_id, created_at, expires_at, consumed_at, revoked_at)
                 VALUES (\(bind: record.tokenHash), \(bind: record.userID.rawValue), \(bind: record.familyID),
                     \(bind: record.createdAt.milliseconds), \(bind: record.expiresAt.milliseconds),
                     \(bind: record.consumedAt?.milliseconds), \(bind: record.revokedAt?.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING token_hash
+                \(flavor.skipConflicts) RETURNING token_hash
                 """
             ).all()
         }
@@ -26,15 +27,18 @@ public struct SQLRefreshTokenStore: RefreshTokenStore {
     }
 
     public func consume(tokenHash: String, at now: Timestamp) async throws -> RefreshTokenConsumption {
-        try await provider.withTransaction { database in
-            let consumed = try await database.raw(
+        let flavor = provider.flavor
+        return try await provider.withTransaction { database in
+            let consumed = try await flavor.updateReturningRow(
                 """
                 UPDATE refresh_tokens SET consumed_at = \(bind: now.milliseconds)
                 WHERE token_hash = \(bind: tokenHash) AND consumed_at IS NULL AND revoked_at IS NULL
                     AND expires_at > \(bind: now.milliseconds)
-                RETURNING \(unsafeRaw: Columns.refreshToken)
-                """
-            ).first()
+                """,
+                columns: Columns.refreshToken,
+                select: "SELECT \(unsafeRaw: Columns.refreshToken) FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)",
+                on: database
+            )
             if let consumed { return .consumed(try RefreshTokenRecord(row: consumed)) }
             let current = try await database.raw(
                 "SELECT \(unsafeRaw: Columns.refreshToken) FROM refresh_tokens WHERE token_hash = \(bind: tokenHash)"

@@ -11,6 +11,10 @@ public enum SQLBackend: Sendable {
     /// A PostgreSQL server through a `PostgresClient` pool; `schema`, when set, is created if missing and used as the
     /// connections' `search_path`.
     case postgres(PostgresClient.Configuration, schema: String?)
+    #if MariaDB
+    /// A MariaDB server (10.5 or newer) through a pool of Connector/C connections; needs the package's `MariaDB` trait.
+    case mariadb(MariaDBConfiguration)
+    #endif
 }
 
 /// How an SQLite commit is made durable before it returns (`PRAGMA synchronous` of the writer connection).
@@ -39,6 +43,8 @@ public struct SQLStoreConfiguration: Sendable {
     ///   `?synchronous=full` (default) or `?synchronous=normal` (see ``SQLiteDurability``); a `?` starts the options
     /// - `postgres://user:pass@host:5432/db` (also `postgresql://`), with optional query items `sslmode`
     ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier) and `pool_size` (default 20).
+    /// - `mariadb://user:pass@host:3306/db` (builds with the `MariaDB` trait), with optional query items `sslmode`
+    ///   (`disable` (default), `require`, `verify-full`) and `pool_size` (default 10).
     public init(url: String) throws {
         if url.hasPrefix("sqlite:") {
             var rest = url.dropFirst("sqlite:".count)
@@ -57,8 +63,16 @@ public struct SQLStoreConfiguration: Sendable {
             self.init(backend: .sqlite(path: path), sqliteDurability: durability)
             return
         }
+        if url.hasPrefix("mariadb://") {
+            #if MariaDB
+            self.init(backend: .mariadb(try Self.mariadb(url: url)))
+            return
+            #else
+            throw Self.invalid("this build has no MariaDB support: build with `--traits MariaDB` (needs libmariadb-dev)")
+            #endif
+        }
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql" else {
-            throw Self.invalid("the database URL must start with sqlite: or postgres://")
+            throw Self.invalid("the database URL must start with sqlite:, postgres:// or mariadb://")
         }
         guard let host = components.host, !host.isEmpty else { throw Self.invalid("the PostgreSQL URL has no host") }
         let items = components.queryItems ?? []
@@ -86,6 +100,38 @@ public struct SQLStoreConfiguration: Sendable {
         let schema = item("schema")
         if let schema, !Self.isPlainIdentifier(schema) { throw Self.invalid("schema must be a plain identifier") }
         self.init(backend: .postgres(configuration, schema: schema))
+    }
+
+    /// Parses a `mariadb://` URL.
+    static func mariadb(url: String) throws -> MariaDBConfiguration {
+        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
+            throw Self.invalid("the MariaDB URL has no host")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !database.isEmpty, !database.contains("/") else { throw Self.invalid("the MariaDB URL must name a database") }
+        guard let username = components.user, !username.isEmpty else { throw Self.invalid("the MariaDB URL has no user") }
+        var configuration = MariaDBConfiguration(
+            host: host,
+            port: components.port ?? 3306,
+            username: username,
+            password: components.password,
+            database: database
+        )
+        for item in components.queryItems ?? [] {
+            switch (item.name.lowercased(), item.value) {
+            case ("sslmode", let value?):
+                guard let mode = MariaDBConfiguration.TLSMode(rawValue: value.lowercased()) else {
+                    throw Self.invalid("sslmode in the MariaDB URL must be disable, require or verify-full")
+                }
+                configuration.tls = mode
+            case ("pool_size", let value?):
+                guard let size = Int(value), (1...1000).contains(size) else { throw Self.invalid("pool_size must be 1 to 1000") }
+                configuration.poolSize = size
+            default:
+                throw Self.invalid("unknown MariaDB URL option \(item.name) (known: sslmode, pool_size)")
+            }
+        }
+        return configuration
     }
 
     /// Letters, digits and `_`, not starting with a digit, at most 63 characters.

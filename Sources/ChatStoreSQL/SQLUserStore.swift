@@ -11,15 +11,16 @@ public struct SQLUserStore: UserStore {
     }
 
     public func insert(_ user: User, passwordHash: String?) async throws {
+        let flavor = provider.flavor
         let inserted = try await provider.withSession { database in
             try await database.raw(
                 """
-                INSERT INTO users (id, username, username_key, email, display_name, display_name_key, avatar_url, password_hash,
+                \(flavor.insertSkippingConflicts) users (id, username, username_key, email, display_name, display_name_key, avatar_url, password_hash,
                     created_at, updated_at)
                 VALUES (\(bind: user.id.rawValue), \(bind: user.username), \(bind: user.usernameKey), \(bind: user.email),
                     \(bind: user.displayName), \(bind: user.displayName?.lowercased()), \(bind: user.avatarURL), \(bind: passwordHash),
                     \(bind: user.createdAt.milliseconds), \(bind: user.updatedAt.milliseconds))
-                ON CONFLICT DO NOTHING RETURNING id
+                \(flavor.skipConflicts) RETURNING id
                 """
             ).all()
         }

@@ -15,7 +15,10 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "A .env file to read (missing file: ignored).")
     var envFile: String = ".env"
 
-    @Option(name: .long, help: "Database URL (overrides CHATBLIZZ_DATABASE_URL), e.g. sqlite:./data/chatblizz.sqlite or postgres://user@host/db.")
+    @Option(
+        name: .long,
+        help: "Database URL (overrides CHATBLIZZ_DATABASE_URL): sqlite:./data/chatblizz.sqlite, postgres://user@host/db or mariadb://user@host/db."
+    )
     var databaseURL: String?
 
     @Option(name: .long, help: "Data directory (overrides CHATBLIZZ_DATA_DIR).")

@@ -9,7 +9,7 @@ struct RealtimeInteropTests {
     func multiDeviceHistoryMatchesRESTDespiteReconnects(_ backend: TestBackend) async throws {
         guard await Interop.available() else { return }
         let directory = FileManager.default.temporaryDirectory.path
-        guard let url = backend.databaseURL(directory: "\(directory)/chatblizz-md-\(UUID().uuidString)") else { return }
+        guard let url = try await backend.databaseURL(directory: "\(directory)/chatblizz-md-\(UUID().uuidString)") else { return }
         let server = try await ServerProcess.start(databaseURL: backend == .sqlite ? nil : url)
         let output = try await server.running { try await Interop.run("multi_device.py", [server.baseURL, "--messages", "1000", "--chaos", "40"]) }
         #expect(output.contains("OK messages=1000"), "\(output)")
@@ -57,7 +57,8 @@ struct RealtimeInteropTests {
     @Test func threeNodesActAsOneThroughRedis() async throws {
         guard await Interop.available(), let binary = Interop.serverBinary else { return }
         let environment = ProcessInfo.processInfo.environment
-        guard let postgres = TestBackend.postgres.databaseURL(directory: ""), let redis = environment["CHATBLIZZ_TEST_REDIS_SERVER_BIN"] else {
+        guard let postgres = try await TestBackend.postgres.databaseURL(directory: ""), let redis = environment["CHATBLIZZ_TEST_REDIS_SERVER_BIN"]
+        else {
             if environment["CI"] == "true", environment["CHATBLIZZ_TEST_REDIS_SERVER_BIN"] == nil {
                 Issue.record("CHATBLIZZ_TEST_REDIS_SERVER_BIN is not set: scripts/test starts Redis for the multi-node test")
             }

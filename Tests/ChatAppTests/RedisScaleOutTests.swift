@@ -20,7 +20,7 @@ struct RedisScaleOutTests {
     ) async throws {
         guard let redis = Self.redisURL() else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-scale-\(UUID().uuidString)").path
-        guard let database = TestBackend.postgres.databaseURL(directory: directory) else { return }
+        guard let database = try await TestBackend.postgres.databaseURL(directory: directory) else { return }
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let suffix = String(UUID().uuidString.prefix(6)).lowercased()
         let configure: @Sendable (inout AppConfiguration) -> Void = { configuration in

@@ -7,17 +7,21 @@ import Logging
 import NIOCore
 import Testing
 
+@testable import ChatStoreSQL
+
 /// Which database an end-to-end test runs on.
 enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
+    case mariadb
 
     var testDescription: String { rawValue }
 
     static let postgresURLVariable = "CHATBLIZZ_TEST_POSTGRES_URL"
+    static let mariadbURLVariable = "CHATBLIZZ_TEST_MARIADB_URL"
 
-    /// The database URL for a fresh database, or nil when PostgreSQL is not configured (an issue under `CI=true`).
-    func databaseURL(directory: String) -> String? {
+    /// The database URL for a fresh database, or nil when the server is not configured (an issue under `CI=true`).
+    func databaseURL(directory: String) async throws -> String? {
         switch self {
         case .sqlite:
             return "sqlite:\(directory)/chatblizz.sqlite"
@@ -29,7 +33,30 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             }
             let schema = "chatapp_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
             return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool_size=4"
+        case .mariadb:
+            return try await Self.freshMariaDBDatabase()
         }
+    }
+
+    /// A new, empty database on the MariaDB server of `CHATBLIZZ_TEST_MARIADB_URL`, as a URL.
+    private static func freshMariaDBDatabase() async throws -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        #if MariaDB
+        guard let url = environment[mariadbURLVariable], !url.isEmpty, var components = URLComponents(string: url) else {
+            if environment["CI"] == "true" { Issue.record("\(mariadbURLVariable) is not set: MariaDB tests must run in CI") }
+            return nil
+        }
+        let name = "chatapp_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
+        try await SQLDatabaseClient(url: url).withRunning { client in
+            try await client.provider.withSession { database in try await database.raw("CREATE DATABASE \(ident: name)").run() }
+        }
+        components.path = "/" + name
+        components.query = "pool_size=4"
+        return components.string
+        #else
+        if environment["CI"] == "true" { Issue.record("built without the MariaDB trait: CI must run `swift test --traits MariaDB`") }
+        return nil
+        #endif
     }
 }
 
@@ -54,7 +81,7 @@ struct TestServer {
     ) async throws -> Bool {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-app-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        guard let url = backend.databaseURL(directory: directory) else { return false }
+        guard let url = try await backend.databaseURL(directory: directory) else { return false }
         var configuration = AppConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0

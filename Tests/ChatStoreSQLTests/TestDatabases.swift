@@ -48,6 +48,77 @@ enum TestDatabases {
         }
     }
 
+    static let mariadbURLVariable = "CHATBLIZZ_TEST_MARIADB_URL"
+
+    /// The MariaDB URL from the environment. Without it (or without the `MariaDB` trait) the test returns early, and
+    /// fails when `CI` is `true`.
+    static func mariadbURL(sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        #if MariaDB
+        if let url = environment[mariadbURLVariable], !url.isEmpty { return url }
+        if environment["CI"] == "true" {
+            Issue.record("\(mariadbURLVariable) is not set: MariaDB tests must run in CI", sourceLocation: sourceLocation)
+        }
+        #else
+        if environment["CI"] == "true" {
+            Issue.record("built without the MariaDB trait: CI must run `swift test --traits MariaDB`", sourceLocation: sourceLocation)
+        }
+        #endif
+        return nil
+    }
+
+    #if MariaDB
+    /// Runs `body` against a migrated MariaDB database made for this call (and dropped after); returns nil when no server
+    /// is configured.
+    static func withMariaDB<R: Sendable>(
+        migrate: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (SQLDatabaseClient) async throws -> R
+    ) async throws -> R? {
+        try await withMariaDBDatabase(sourceLocation: sourceLocation) { configuration in
+            try await withClient(configuration, migrate: migrate, body)
+        }
+    }
+
+    /// Runs `body` with the configuration of an empty MariaDB database made for this call (and dropped after); returns
+    /// nil when no server is configured.
+    static func withMariaDBDatabase<R: Sendable>(
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: (SQLStoreConfiguration) async throws -> R
+    ) async throws -> R? {
+        guard let url = mariadbURL(sourceLocation: sourceLocation) else { return nil }
+        let name = uniqueSchema()
+        let admin = try SQLStoreConfiguration(url: url)
+        try await withClient(admin, migrate: false) { client in
+            try await client.provider.withSession { database in try await database.raw("CREATE DATABASE \(ident: name)").run() }
+        }
+        do {
+            let result = try await body(try mariadbConfiguration(url: url, database: name))
+            try await dropDatabase(name, admin: admin)
+            return result
+        } catch {
+            try? await dropDatabase(name, admin: admin)
+            throw error
+        }
+    }
+
+    /// The configuration for `url` with `database` instead of the URL's and a small pool.
+    static func mariadbConfiguration(url: String, database: String) throws -> SQLStoreConfiguration {
+        guard case .mariadb(var configuration) = try SQLStoreConfiguration(url: url).backend else {
+            throw ChatError.invalidRequest("\(mariadbURLVariable) is not a mariadb:// URL")
+        }
+        configuration.database = database
+        configuration.poolSize = 4
+        return SQLStoreConfiguration(backend: .mariadb(configuration))
+    }
+
+    static func dropDatabase(_ name: String, admin: SQLStoreConfiguration) async throws {
+        try await withClient(admin, migrate: false) { client in
+            try await client.provider.withSession { database in try await database.raw("DROP DATABASE IF EXISTS \(ident: name)").run() }
+        }
+    }
+    #endif
+
     static func uniqueSchema() -> String {
         "chatblizz_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
     }
