@@ -22,7 +22,11 @@ let package = Package(
         .trait(
             name: "MariaDB",
             description: "The MariaDB store (mariadb:// database URLs), through MariaDB Connector/C (Debian: libmariadb-dev)."
-        )
+        ),
+        .trait(
+            name: "Kafka",
+            description: "The Kafka message pipeline (CHATBLIZZ_KAFKA_BROKERS), through librdkafka (Debian: librdkafka-dev)."
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -104,6 +108,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .target(
+            name: "ChatKafka",
+            dependencies: [
+                "ChatCore",
+                .target(name: "CRdKafka", condition: .when(traits: ["Kafka"])),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ChatBlobStore",
             dependencies: [
@@ -135,7 +151,7 @@ let package = Package(
         .target(
             name: "ChatApp",
             dependencies: [
-                "ChatCore", "ChatStoreSQL", "ChatAuth", "ChatRedis", "ChatBlobStore", "SocketIO", "HummingbirdSocketIO",
+                "ChatCore", "ChatStoreSQL", "ChatAuth", "ChatRedis", "ChatKafka", "ChatBlobStore", "SocketIO", "HummingbirdSocketIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -239,6 +255,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChatKafkaTests",
+            dependencies: ["ChatCore", "ChatCoreTesting", "ChatKafka", "ChatStoreSQL", "AsyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ChatBlobStoreTests",
             dependencies: [
                 "ChatCore", "ChatCoreTesting", "ChatBlobStore",
@@ -251,7 +272,7 @@ let package = Package(
         .testTarget(
             name: "ChatAppTests",
             dependencies: [
-                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatStoreSQL", "ChatTestSupport", "AsyncTestSupport",
+                "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatKafka", "ChatStoreSQL", "ChatTestSupport", "AsyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,5 +1,6 @@
 import ChatAuth
 import ChatCore
+import ChatKafka
 import ChatRedis
 import ChatStoreSQL
 import Foundation
@@ -14,6 +15,8 @@ public struct ChatBackends: Sendable {
     public let database: SQLDatabaseClient
     /// The Redis client when `REDIS_URL` is set; it must run (as a service) before anything uses the bus.
     public let redis: RedisClient?
+    /// The Kafka pipeline's producer and persister when `CHATBLIZZ_KAFKA_BROKERS` is set.
+    public let kafka: KafkaBackend?
     public let users: UserService
     public let friends: FriendshipService
     public let messaging: MessagingService
@@ -82,9 +85,20 @@ public struct ChatBackends: Sendable {
         )
         let permissions = configuration.permissionCacheTTL > .zero ? MessagingPermissionCache(ttl: configuration.permissionCacheTTL) : nil
         let friends = FriendshipService(friendships: stores.friendships, users: stores.users, events: events, permissions: permissions)
+        let kafka: KafkaBackend?
+        if let kafkaConfiguration = configuration.kafka {
+            do {
+                kafka = try KafkaBackend.make(kafkaConfiguration, store: database.messages, events: events, logger: logger)
+            } catch {
+                throw ConfigurationError(key: "CHATBLIZZ_KAFKA_BROKERS", "is unusable: \(error)")
+            }
+        } else {
+            kafka = nil
+        }
         let messaging = MessagingService(
             messages: database.messages,
-            pipeline: DirectMessagePipeline(store: database.messages, minimumCommitInterval: configuration.groupCommitInterval),
+            pipeline: kafka?.pipeline
+                ?? DirectMessagePipeline(store: database.messages, minimumCommitInterval: configuration.groupCommitInterval),
             friendships: friends,
             users: stores.users,
             events: events,
@@ -113,6 +127,7 @@ public struct ChatBackends: Sendable {
         return ChatBackends(
             database: database,
             redis: redis,
+            kafka: kafka,
             users: users,
             friends: friends,
             messaging: messaging,
@@ -133,6 +148,7 @@ extension ChatBackends {
     var connectionServices: [any Service] {
         var services: [any Service] = [database]
         if let redis { services.append(redis) }
+        if let kafka { services.append(kafka.producer) }
         return services
     }
 }
@@ -169,6 +185,9 @@ public func buildApplication(
     router.addSocketIO(socketIO, logger: logger)
     let fileCleanup = FileCleanup(files: backends.files, logger: logger)
     var services: [any Service] = backends.connectionServices + scaleOut.services
+    // It stores and announces what the producer acknowledged, so it needs the database and the bus, and runs while
+    // the sockets it announces to are served.
+    if let kafka = backends.kafka { services.append(kafka.persister) }
     services.append(SocketIOService(server: socketIO))
     services.append(
         RealtimeFanout(

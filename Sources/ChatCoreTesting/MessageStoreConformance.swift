@@ -47,6 +47,16 @@ public enum MessageStoreConformance {
             #expect(deleted?.file == nil && deleted?.kind == .file && deleted?.body == "")
             #expect(try await store.message(id: first.id)?.file == nil)
         },
+        ConformanceCase("messages: a message is found by its sender and client message id") { (fixture: StoreFixture) async throws in
+            let store = fixture.messages
+            let keyed = Fixtures.message(id(1), from: a, to: b, at: 1000, clientMessageID: "k")
+            let unkeyed = Fixtures.message(id(2), from: a, to: b, at: 1001)
+            _ = try await store.append([keyed, unkeyed])
+            #expect(try await store.message(sender: a, clientMessageID: "k") == keyed)
+            #expect(try await store.message(sender: b, clientMessageID: "k") == nil)
+            #expect(try await store.message(sender: a, clientMessageID: "K") == nil)
+            #expect(try await store.message(sender: a, clientMessageID: "missing") == nil)
+        },
         ConformanceCase("messages: append is idempotent on sender and client message id") { (fixture: StoreFixture) async throws in
             let store = fixture.messages
             let first = Fixtures.message(id(1), from: a, to: b, at: 1000, clientMessageID: "k")

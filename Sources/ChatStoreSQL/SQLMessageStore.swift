@@ -72,6 +72,17 @@ public struct SQLMessageStore: MessageStore {
         }
     }
 
+    public func message(sender: UserID, clientMessageID: String) async throws -> Message? {
+        try await provider.withReader { database in
+            try await database.raw(
+                """
+                SELECT \(unsafeRaw: Columns.message) FROM messages
+                WHERE sender_id = \(bind: sender.rawValue) AND client_message_id = \(bind: clientMessageID)
+                """
+            ).first().map(Message.init(row:))
+        }
+    }
+
     /// The message with `id`, deleted or not.
     static func select(_ id: MessageID) -> SQLQueryString {
         "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE id = \(bind: id.rawValue)"

@@ -91,10 +91,11 @@ enum Interop {
         _ script: String,
         _ arguments: [String],
         in folder: String = "chat",
+        environment: [String: String] = [:],
         timeout: Duration = .seconds(300)
     ) async throws -> String {
         let path = root.appendingPathComponent(folder).appendingPathComponent(script).path
-        let child = try ChildProcess(python, [path] + arguments)
+        let child = try ChildProcess(python, [path] + arguments, environment: environment)
         let result = await child.finish(timeout: timeout)
         #expect(result.status == 0, "\(script) failed:\n\(result.output)")
         return result.output

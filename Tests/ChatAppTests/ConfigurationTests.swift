@@ -1,4 +1,5 @@
 import ChatApp
+import ChatKafka
 import Testing
 
 @Suite("Configuration")
@@ -30,7 +31,8 @@ struct ConfigurationTests {
         ("PORT", "abc"), ("PORT", "70000"), ("DB_PORT", "-1"), ("CHATBLIZZ_BCRYPT_COST", "99"), ("CHATBLIZZ_LOG_LEVEL", "loud"),
         ("CHATBLIZZ_MAX_MESSAGE_BYTES", "0"), ("CHATBLIZZ_MIGRATE_ON_START", "maybe"), ("CHATBLIZZ_ACCESS_TOKEN_TTL", "1"),
         ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"), ("CHATBLIZZ_GROUP_COMMIT_US", "200000"),
-        ("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", "0"),
+        ("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", "0"), ("CHATBLIZZ_KAFKA_BROKERS", "localhost"), ("CHATBLIZZ_KAFKA_BROKERS", "a:1,,b:2"),
+        ("CHATBLIZZ_KAFKA_BROKERS", "a:99999"),
     ])
     func badValuesNameTheirKey(_ key: String, _ value: String) throws {
         var environment = [key: value]
@@ -43,5 +45,34 @@ struct ConfigurationTests {
             #expect(error.description.contains(key))
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test(arguments: [
+        ("CHATBLIZZ_KAFKA_TOPIC", "has space"), ("CHATBLIZZ_KAFKA_TOPIC", ".."), ("CHATBLIZZ_KAFKA_TOPIC", String(repeating: "t", count: 250)),
+        ("CHATBLIZZ_KAFKA_GROUP", "bell\u{7}"), ("CHATBLIZZ_KAFKA_PROPERTIES", "no-equals-sign"), ("CHATBLIZZ_KAFKA_PROPERTIES", "=value"),
+    ])
+    func badKafkaSettingsNameTheirKey(_ key: String, _ value: String) throws {
+        do {
+            _ = try AppConfiguration(environment: ["CHATBLIZZ_KAFKA_BROKERS": "broker:9092", key: value])
+            Issue.record("\(key)=\(value) was accepted")
+        } catch let error as ConfigurationError {
+            // A build without the Kafka trait refuses the brokers first.
+            #expect(error.key == key || (!KafkaConfiguration.isAvailable && error.key == "CHATBLIZZ_KAFKA_BROKERS"))
+        }
+    }
+
+    @Test func kafkaSettingsAreRead() throws {
+        let environment = [
+            "CHATBLIZZ_KAFKA_BROKERS": "k1:9092,k2:9093", "CHATBLIZZ_KAFKA_TOPIC": "chat.messages-v2", "CHATBLIZZ_KAFKA_GROUP": "nodes",
+            "CHATBLIZZ_KAFKA_PROPERTIES": "security.protocol=SASL_SSL; sasl.password=a=b",
+        ]
+        guard KafkaConfiguration.isAvailable else {
+            #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: environment) }
+            return
+        }
+        let kafka = try #require(try AppConfiguration(environment: environment).kafka)
+        #expect(kafka.brokers == "k1:9092,k2:9093" && kafka.topic == "chat.messages-v2" && kafka.groupID == "nodes")
+        #expect(kafka.properties == ["security.protocol": "SASL_SSL", "sasl.password": "a=b"])
+        #expect(try AppConfiguration(environment: [:]).kafka == nil)
     }
 }

@@ -1,5 +1,6 @@
 import ChatAuth
 import ChatCore
+import ChatKafka
 import Foundation
 import Logging
 
@@ -57,6 +58,12 @@ public struct AppConfiguration: Sendable {
     /// `REDIS_URL` (`redis://[:password@]host:port/db`, `rediss://` for TLS): when set, events and presence go through
     /// Redis so several instances act as one; unset, everything stays in process.
     public var redisURL: String?
+    /// `CHATBLIZZ_KAFKA_BROKERS` (`host:port[,host:port…]`), with `CHATBLIZZ_KAFKA_TOPIC` (default `MESSAGES`) and
+    /// `CHATBLIZZ_KAFKA_GROUP` (default `chatblizz`): when set, messages go through the Kafka pipeline (acknowledged once
+    /// the brokers have them, stored by the nodes' consumer group); unset, they are written to the database directly.
+    /// `CHATBLIZZ_KAFKA_PROPERTIES` adds librdkafka properties to both clients (`name=value;name=value`: TLS, SASL).
+    /// Needs a build with the `Kafka` trait.
+    public var kafka: KafkaConfiguration?
     /// `CHATBLIZZ_PRESENCE_TTL_MS` (default 30000): a node silent this long is considered gone and its users offline.
     public var presenceTTL: Duration = .milliseconds(30_000)
     /// `CHATBLIZZ_NODE_ID`: this instance's name in presence records (default: random per start).
@@ -111,6 +118,7 @@ public struct AppConfiguration: Sendable {
             }
             redisURL = url
         }
+        kafka = try Self.kafka(reader: &reader)
         if let ms = try reader.int("CHATBLIZZ_PRESENCE_TTL_MS", in: 1_000...3_600_000) { presenceTTL = .milliseconds(ms) }
         nodeID = try reader.string("CHATBLIZZ_NODE_ID") ?? nodeID
         files = try FilesConfiguration(environment: environment, reader: reader)

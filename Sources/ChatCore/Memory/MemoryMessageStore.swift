@@ -25,6 +25,10 @@ public actor MemoryMessageStore: MessageStore {
 
     public func message(id: MessageID) -> Message? { byID[id] }
 
+    public func message(sender: UserID, clientMessageID: String) -> Message? {
+        byClientKey["\(sender.rawValue)\u{0}\(clientMessageID)"].flatMap { byID[$0] }
+    }
+
     public func page(of conversation: ConversationID, _ request: MessagePageRequest) -> MessagePage {
         let ids = ordered[conversation] ?? []
         let limit = max(request.limit, 0)

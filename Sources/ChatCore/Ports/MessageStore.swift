@@ -9,6 +9,8 @@ public protocol MessageStore: Sendable {
     /// the stored message, so replaying a batch is harmless.
     func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome]
     func message(id: MessageID) async throws -> Message?
+    /// The message `sender` sent with `clientMessageID`, if stored: what a retried send resolves to.
+    func message(sender: UserID, clientMessageID: String) async throws -> Message?
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage
     /// Replaces the body and sets `editedAt`; returns the updated message, nil if unknown or deleted.
     func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message?

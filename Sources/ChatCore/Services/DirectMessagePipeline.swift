@@ -16,7 +16,7 @@ public final class DirectMessagePipeline: MessagePipeline {
         }
     }
 
-    public func submit(_ draft: MessageDraft) async throws -> AppendOutcome {
+    public func submit(_ draft: MessageDraft, origin: String?) async throws -> AppendOutcome {
         try await batches.submit(draft)
     }
 }

@@ -87,11 +87,13 @@ public struct MessagingService: Sendable {
 
     /// Makes a draft durable through the pipeline and announces it when it is new: the one path every message takes.
     public func submit(_ draft: MessageDraft, origin: String? = nil) async throws -> AppendOutcome {
-        let outcome = try await pipeline.submit(draft)
+        let outcome = try await pipeline.submit(draft, origin: origin)
         guard outcome.message.conversationID == draft.conversationID else {
             throw ChatError.conflict("clientMessageId was already used for a message to someone else", field: "clientMessageId")
         }
-        if outcome.created { await events.announce(.messageCreated(outcome.message, origin: origin)) }
+        if outcome.created, !pipeline.announcesCreatedMessages {
+            await events.announce(.messageCreated(outcome.message, origin: origin))
+        }
         return outcome
     }
 

@@ -39,6 +39,8 @@ async def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="how long the restarted server may take to store what it acknowledged (a Kafka pipeline)")
     args = parser.parse_args()
     env = dict(os.environ, CHATBLIZZ_BCRYPT_COST="4", CHATBLIZZ_SOCKET_RATE_LIMIT="10000", CHATBLIZZ_LOG_LEVEL="warning")
     base = f"http://127.0.0.1:{args.port}"
@@ -81,6 +83,9 @@ async def main():
         def stored(index):
             return [m.get("clientMessageId") for m in api.history(users[index], users[peers[index]][0]) if m["senderId"] == users[index][0]]
 
+        deadline = time.monotonic() + args.settle
+        while time.monotonic() < deadline and any(acked[index] - set(stored(index)) for index in range(4)):
+            time.sleep(0.25)
         total_acked = sum(len(ids) for ids in acked.values())
         in_flight = 0
         for index in range(4):
@@ -96,6 +101,10 @@ async def main():
                 api.call("POST", f"/api/v2/conversations/{users[peers[index]][0]}/messages", users[index][1],
                          {"text": client_id, "clientMessageId": client_id})
             after = stored(index)
+            deadline = time.monotonic() + args.settle
+            while time.monotonic() < deadline and sorted(after) != sorted(set(attempted[index])):
+                time.sleep(0.25)
+                after = stored(index)
             if sorted(after) != sorted(set(attempted[index])):
                 problems.append(f"client {index}: after resending, history has {len(after)} of {len(set(attempted[index]))}")
         summary = f"acked={total_acked} unacked_in_flight={in_flight}"

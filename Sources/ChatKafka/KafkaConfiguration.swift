@@ -1,0 +1,42 @@
+/// Where the Kafka message pipeline produces and consumes.
+public struct KafkaConfiguration: Sendable, Hashable {
+    /// `bootstrap.servers`: `host:port[,host:port…]`.
+    public var brokers: String
+    /// The topic that holds the messages (the original service's `MESSAGES`). Create it with as many partitions as
+    /// consumers should share the work; records are keyed by conversation, so one conversation stays in order.
+    public var topic: String
+    /// The consumer group of the nodes that persist the topic: every node joins it, and each partition is persisted by
+    /// one of them.
+    public var groupID: String
+    /// How long a produce may wait for the brokers' acknowledgement before the send fails (`message.timeout.ms`).
+    public var deliveryTimeout: Duration
+    /// The most records persisted in one store transaction.
+    public var maxBatchSize: Int
+    /// Further librdkafka properties for both clients (TLS, SASL, …), applied last.
+    public var properties: [String: String]
+
+    public init(
+        brokers: String,
+        topic: String = "MESSAGES",
+        groupID: String = "chatblizz",
+        deliveryTimeout: Duration = .seconds(10),
+        maxBatchSize: Int = 512,
+        properties: [String: String] = [:]
+    ) {
+        self.brokers = brokers
+        self.topic = topic
+        self.groupID = groupID
+        self.deliveryTimeout = deliveryTimeout
+        self.maxBatchSize = maxBatchSize
+        self.properties = properties
+    }
+
+    /// Whether this build links librdkafka (the package's `Kafka` trait).
+    public static var isAvailable: Bool {
+        #if Kafka
+        true
+        #else
+        false
+        #endif
+    }
+}

@@ -1,0 +1,62 @@
+#if Kafka
+import ChatCore
+
+/// The Kafka `MessagePipeline`: a message is durable once the brokers acknowledged its record (all in-sync replicas,
+/// idempotent producer), and `submit` returns then, before the message is stored. `KafkaMessagePersister` stores it
+/// from the topic and announces it, so `announcesCreatedMessages` is true.
+///
+/// A retried send (same sender and `clientMessageID`) resolves to the first: from what this node sent lately, else from
+/// the store; only then is a new record produced. Records are keyed by conversation, so a conversation's messages keep
+/// their order in one partition.
+public final class KafkaMessagePipeline: MessagePipeline {
+    private let producer: KafkaProducer
+    private let store: any MessageStore
+    private let recent = RecentSends()
+
+    public var announcesCreatedMessages: Bool { true }
+
+    public init(producer: KafkaProducer, store: any MessageStore) {
+        self.producer = producer
+        self.store = store
+    }
+
+    public func submit(_ draft: MessageDraft, origin: String?) async throws -> AppendOutcome {
+        guard let clientMessageID = draft.clientMessageID else {
+            try await produce(draft, origin: origin)
+            return AppendOutcome(message: draft, created: true)
+        }
+        let key = "\(draft.senderID.rawValue)\u{0}\(clientMessageID)"
+        switch recent.claim(key) {
+        case .sent(let message):
+            return AppendOutcome(message: message, created: false)
+        case .busy:
+            guard let message = await recent.wait(for: key) else {
+                throw ChatError(.unavailable, "an earlier send with this clientMessageId failed; send it again")
+            }
+            return AppendOutcome(message: message, created: false)
+        case .claimed:
+            do {
+                if let stored = try await store.message(sender: draft.senderID, clientMessageID: clientMessageID) {
+                    recent.finish(key, with: stored)
+                    return AppendOutcome(message: stored, created: false)
+                }
+                try await produce(draft, origin: origin)
+                recent.finish(key, with: draft)
+                return AppendOutcome(message: draft, created: true)
+            } catch {
+                recent.finish(key, with: nil)
+                throw error
+            }
+        }
+    }
+
+    private func produce(_ draft: MessageDraft, origin: String?) async throws {
+        let value = try KafkaMessageRecord(message: draft, origin: origin).encoded()
+        do {
+            try await producer.produce(key: draft.conversationID.rawValue, value: value)
+        } catch let error as KafkaError {
+            throw ChatError(.unavailable, "the message log did not take the message: \(error.message)")
+        }
+    }
+}
+#endif
