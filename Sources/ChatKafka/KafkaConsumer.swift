@@ -1,5 +1,6 @@
 #if Kafka
 import CRdKafka
+import Logging
 
 /// One record read from the topic.
 struct KafkaRecord: Sendable {
@@ -15,8 +16,10 @@ struct KafkaRecord: Sendable {
 final class KafkaConsumer: @unchecked Sendable {
     private let handle: OpaquePointer
     private var closed = false
+    /// Receives librdkafka's log lines; it must outlive `handle`.
+    private let log: RdKafkaLog
 
-    init(configuration: KafkaConfiguration) throws {
+    init(configuration: KafkaConfiguration, logger: Logger) throws {
         var properties = [
             ("bootstrap.servers", configuration.brokers),
             ("client.id", "chatblizz"),
@@ -31,17 +34,19 @@ final class KafkaConsumer: @unchecked Sendable {
             ("allow.auto.create.topics", "true"),
         ]
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let handle = try RdKafkaConf.client(RD_KAFKA_CONSUMER, try RdKafkaConf.make(properties))
+        let log = RdKafkaLog(logger)
+        let handle = try RdKafkaConf.client(RD_KAFKA_CONSUMER, try RdKafkaConf.make(properties), log: log)
         rd_kafka_poll_set_consumer(handle)
         let topics = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(topics) }
         rd_kafka_topic_partition_list_add(topics, configuration.topic, RD_KAFKA_PARTITION_UA)
         let code = rd_kafka_subscribe(handle, topics)
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_destroy(handle)
+            withExtendedLifetime(log) { rd_kafka_destroy(handle) }
             throw RdKafkaConf.error(code)
         }
         self.handle = handle
+        self.log = log
     }
 
     deinit {

@@ -32,7 +32,7 @@ public struct KafkaMessagePersister: Service {
         thread.start()
         let consumer: KafkaConsumer
         do {
-            consumer = try await thread.runIfActive { [configuration] in try KafkaConsumer(configuration: configuration) }
+            consumer = try await thread.runIfActive { [configuration, logger] in try KafkaConsumer(configuration: configuration, logger: logger) }
         } catch {
             try? await thread.shutdownGracefully()
             throw error

@@ -17,6 +17,8 @@ public final class KafkaProducer: Service, Sendable {
     private let state = Mutex(State.open)
     private let stopPolling = Atomic<Bool>(false)
     private let logger: Logger
+    /// Receives librdkafka's log lines; it must outlive `handle`.
+    private let log: RdKafkaLog
 
     private enum State {
         case open
@@ -37,15 +39,17 @@ public final class KafkaProducer: Service, Sendable {
         properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let conf = try RdKafkaConf.make(properties)
         rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryReport)
-        let handle = try RdKafkaConf.client(RD_KAFKA_PRODUCER, conf)
+        let log = RdKafkaLog(logger)
+        let handle = try RdKafkaConf.client(RD_KAFKA_PRODUCER, conf, log: log)
         guard let topic = rd_kafka_topic_new(handle, configuration.topic, nil) else {
             let error = RdKafkaConf.error(rd_kafka_last_error())
-            rd_kafka_destroy(handle)
+            withExtendedLifetime(log) { rd_kafka_destroy(handle) }
             throw error
         }
         self.handle = handle
         self.topic = topic
         self.logger = logger
+        self.log = log
     }
 
     deinit {

@@ -1,5 +1,6 @@
 #if Kafka
 import CRdKafka
+import Logging
 
 /// Builds a librdkafka configuration (`rd_kafka_conf_t`) from properties, refusing unknown names and bad values.
 enum RdKafkaConf {
@@ -14,8 +15,11 @@ enum RdKafkaConf {
         return conf
     }
 
-    /// `rd_kafka_new` for `type`, taking over `conf` when it succeeds.
-    static func client(_ type: rd_kafka_type_t, _ conf: OpaquePointer) throws -> OpaquePointer {
+    /// `rd_kafka_new` for `type`, taking over `conf` when it succeeds. The client's log lines go to `log`, which must
+    /// outlive the client.
+    static func client(_ type: rd_kafka_type_t, _ conf: OpaquePointer, log: RdKafkaLog) throws -> OpaquePointer {
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(log).toOpaque())
+        rd_kafka_conf_set_log_cb(conf, rdKafkaLogLine)
         var error = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &error, error.count) else {
             rd_kafka_conf_destroy(conf)
@@ -32,5 +36,41 @@ enum RdKafkaConf {
     static func error(_ code: rd_kafka_resp_err_t) -> KafkaError {
         KafkaError(code: code.rawValue, message: String(cString: rd_kafka_err2str(code)))
     }
+}
+
+/// Where a librdkafka client's log lines go: librdkafka's syslog levels mapped onto swift-log's.
+final class RdKafkaLog: Sendable {
+    let logger: Logger
+
+    init(_ logger: Logger) {
+        self.logger = logger
+    }
+
+    func log(level: Int32, facility: String, message: String) {
+        let mapped: Logger.Level =
+            switch level {
+            case ...2: .critical
+            case 3: .error
+            case 4: .warning
+            case 5: .notice
+            case 6: .info
+            default: .debug
+            }
+        logger.log(level: mapped, "\(message)", metadata: ["kafka.facility": "\(facility)"])
+    }
+}
+
+/// librdkafka's log callback (called from its own threads); the client's opaque is its `RdKafkaLog`.
+private let rdKafkaLogLine: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    client,
+    level,
+    facility,
+    message in
+    guard let client, let opaque = rd_kafka_opaque(client), let message else { return }
+    Unmanaged<RdKafkaLog>.fromOpaque(opaque).takeUnretainedValue().log(
+        level: level,
+        facility: facility.map { String(cString: $0) } ?? "",
+        message: String(cString: message)
+    )
 }
 #endif

@@ -220,3 +220,42 @@ struct KafkaTraitTests {
     }
 }
 #endif
+
+/// Keeps every log line, for tests that check what was logged.
+final class CapturedLogs: Sendable {
+    private let lines = Mutex<[(Logger.Level, String)]>([])
+
+    var all: [(Logger.Level, String)] { lines.withLock { $0 } }
+
+    func logger() -> Logger {
+        Logger(label: "test") { _ in Handler(logs: self) }
+    }
+
+    struct Handler: LogHandler {
+        let logs: CapturedLogs
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(event: LogEvent) {
+            logs.lines.withLock { $0.append((event.level, "\(event.message)")) }
+        }
+    }
+}
+
+#if Kafka
+struct KafkaLoggingTests {
+    /// librdkafka's own log lines (here a warning about a consumer property given to a producer) reach swift-log.
+    @Test func librdkafkaLogsThroughSwiftLog() throws {
+        let logs = CapturedLogs()
+        var configuration = KafkaConfiguration(brokers: "127.0.0.1:1")
+        configuration.properties["session.timeout.ms"] = "6000"
+        _ = try KafkaProducer(configuration: configuration, logger: logs.logger())
+        #expect(logs.all.contains { $0.0 == .warning && $0.1.contains("session.timeout.ms") })
+    }
+}
+#endif
