@@ -18,6 +18,9 @@ public struct MariaDBConfiguration: Sendable, Hashable {
     public var tls: TLSMode
     /// At most this many connections, each with its own thread for Connector/C's blocking calls.
     public var poolSize: Int
+    /// A pooled connection idle longer than this is pinged before it is lent: the server may have closed it
+    /// (`wait_timeout`, a restart), and a session should not fail for that.
+    public var pingAfterIdle: Duration = .seconds(30)
 
     public init(
         host: String,

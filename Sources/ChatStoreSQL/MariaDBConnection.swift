@@ -140,6 +140,11 @@ final class MariaDBConnection: @unchecked Sendable {
         )
     }
 
+    /// Whether the server still answers on this connection (`mysql_ping`, no reconnect). Blocks.
+    func isAlive() -> Bool {
+        mysql_ping(handle) == 0
+    }
+
     /// Marks the connection as not reusable (for example after a failed `ROLLBACK`).
     func markBroken() {
         isBroken = true

@@ -8,7 +8,9 @@ import NIOPosix
 actor MariaDBConnectionPool {
     nonisolated let threadPool: NIOThreadPool
     private let configuration: MariaDBConfiguration
-    private var idle: [MariaDBConnection] = []
+    /// Connections waiting for a session, with the time each came back.
+    private var idle: [(connection: MariaDBConnection, since: ContinuousClock.Instant)] = []
+
     /// Connections open or being opened, lent or idle.
     private var open = 0
     /// Each resumes with a connection, or with nil when a slot freed up and the waiter may open its own.
@@ -24,7 +26,11 @@ actor MariaDBConnectionPool {
     /// A connection for the caller alone until it passes it to `release(_:)`.
     func lease() async throws -> MariaDBConnection {
         guard !closed else { throw Self.closedError }
-        if let connection = idle.popLast() { return connection }
+        while let (connection, since) = idle.popLast() {
+            if since.duration(to: .now) < configuration.pingAfterIdle { return connection }
+            if (try? await threadPool.runIfActive { connection.isAlive() }) == true { return connection }
+            open -= 1
+        }
         if open < configuration.poolSize {
             open += 1
             return try await connect()
@@ -41,7 +47,7 @@ actor MariaDBConnectionPool {
             return
         }
         if waiters.isEmpty {
-            idle.append(connection)
+            idle.append((connection, .now))
         } else {
             waiters.removeFirst().resume(returning: connection)
         }

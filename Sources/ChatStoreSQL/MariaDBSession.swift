@@ -46,7 +46,6 @@ struct MariaDBSession: SQLDatabase {
     private static func appendLiteral(_ bind: any Encodable & Sendable, to sql: inout String, on connection: MariaDBConnection) throws {
         switch bind {
         case let value as String: try connection.appendLiteral(value, to: &sql)
-        case let value as Substring: try connection.appendLiteral(String(value), to: &sql)
         case let value as Int64: sql += String(value)
         case let value as Int: sql += String(value)
         case let value as Int32: sql += String(value)

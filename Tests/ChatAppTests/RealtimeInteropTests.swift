@@ -41,6 +41,18 @@ struct RealtimeInteropTests {
     }
 
     @Test func killNineLosesNoAcknowledgedMessage() async throws {
+        try await Self.crashAndRestart()
+    }
+
+    /// The same crash with the Kafka pipeline: a message is acknowledged once the broker has it, so the messages the
+    /// killed server acknowledged but had not stored yet are stored by the restarted one.
+    @Test func killNineLosesNoAcknowledgedMessageOverKafka() async throws {
+        guard let kafka = TestKafka.environment() else { return }
+        try await Self.crashAndRestart(environment: kafka, settleSeconds: 60)
+    }
+
+    /// `crash.py`: SIGKILL a server while clients send, restart it on the same data, check every acknowledged message.
+    static func crashAndRestart(environment: [String: String] = [:], settleSeconds: Int = 0) async throws {
         guard await Interop.available(), let binary = Interop.serverBinary else { return }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-crash-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -48,23 +60,11 @@ struct RealtimeInteropTests {
         let port = Int.random(in: 20_000..<60_000)
         let output = try await Interop.run(
             "crash.py",
-            ["--server-bin", binary, "--port", String(port), "--data-dir", directory, "--seconds", "2"]
-        )
-        #expect(output.contains("OK acked="), "\(output)")
-    }
-
-    /// The same crash with the Kafka pipeline: a message is acknowledged once the broker has it, so the messages the
-    /// killed server acknowledged but had not stored yet are stored by the restarted one.
-    @Test func killNineLosesNoAcknowledgedMessageOverKafka() async throws {
-        guard await Interop.available(), let binary = Interop.serverBinary, let kafka = TestKafka.environment() else { return }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-crash-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = Int.random(in: 20_000..<60_000)
-        let output = try await Interop.run(
-            "crash.py",
-            ["--server-bin", binary, "--port", String(port), "--data-dir", directory, "--seconds", "2", "--settle", "60"],
-            environment: kafka
+            [
+                "--server-bin", binary, "--port", String(port), "--data-dir", directory, "--seconds", "2", "--settle",
+                String(settleSeconds),
+            ],
+            environment: environment
         )
         #expect(output.contains("OK acked="), "\(output)")
     }

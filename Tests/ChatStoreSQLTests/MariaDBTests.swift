@@ -120,6 +120,41 @@ struct MariaDBDriverTests {
         }
     }
 
+    /// A connection the server closed while it sat in the pool is noticed (pinged before it is lent) and replaced; one
+    /// closed under a session fails that session only, as unavailable, and is not lent again.
+    @Test func connectionsClosedByTheServerAreReplaced() async throws {
+        guard let url = TestDatabases.mariadbURL() else { return }
+        guard case .mariadb(var configuration) = try SQLStoreConfiguration(url: url).backend else { return }
+        configuration.poolSize = 1
+        configuration.pingAfterIdle = .zero
+        try await TestDatabases.withClient(SQLStoreConfiguration(backend: .mariadb(configuration)), migrate: false) { client in
+            @Sendable func connectionID() async throws -> Int64? {
+                try await client.provider.withSession { database in
+                    try await database.raw("SELECT CONNECTION_ID() AS id").first()?.decode(column: "id", as: Int64.self)
+                }
+            }
+            let first = try #require(try await connectionID())
+            try await TestDatabases.withClient(try SQLStoreConfiguration(url: url), migrate: false) { admin in
+                try await admin.provider.withSession { database in try await database.raw("KILL CONNECTION \(bind: first)").run() }
+            }
+            let second = try #require(try await connectionID())
+            #expect(second != first)
+        }
+        configuration.pingAfterIdle = .seconds(3600)
+        try await TestDatabases.withClient(SQLStoreConfiguration(backend: .mariadb(configuration)), migrate: false) { client in
+            let first = try await client.provider.withSession { database in
+                try await database.raw("SELECT CONNECTION_ID() AS id").first()?.decode(column: "id", as: Int64.self)
+            }
+            try await TestDatabases.withClient(try SQLStoreConfiguration(url: url), migrate: false) { admin in
+                try await admin.provider.withSession { database in try await database.raw("KILL CONNECTION \(bind: first)").run() }
+            }
+            await #expect(throws: ChatError.self) {
+                try await client.provider.withSession { database in try await database.raw("SELECT 1").run() }
+            }
+            try await client.provider.withSession { database in try await database.raw("SELECT 1").run() }
+        }
+    }
+
     @Test func unreachableServerIsUnavailable() async throws {
         // Nothing listens on port 1: the connection is refused at once.
         let client = try SQLDatabaseClient(url: "mariadb://nobody@127.0.0.1:1/chatblizz")
