@@ -57,13 +57,9 @@ struct RealtimeInteropTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-crash-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = Int.random(in: 20_000..<60_000)
         let output = try await Interop.run(
             "crash.py",
-            [
-                "--server-bin", binary, "--port", String(port), "--data-dir", directory, "--seconds", "2", "--settle",
-                String(settleSeconds),
-            ],
+            ["--server-bin", binary, "--data-dir", directory, "--seconds", "2", "--settle", String(settleSeconds)],
             environment: environment
         )
         #expect(output.contains("OK acked="), "\(output)")

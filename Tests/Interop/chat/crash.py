@@ -6,6 +6,7 @@ import asyncio
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -23,7 +24,9 @@ def start_server(binary, port, data_dir, env):
     deadline = time.time() + 60
     while time.time() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}")
+            with open(os.path.join(data_dir, "server.log"), "rb") as file:
+                tail = file.read()[-4000:].decode(errors="replace")
+            raise AssertionError(f"server exited with {process.returncode}:\n{tail}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/ready", timeout=1).status_code == 200:
                 return process
@@ -36,12 +39,16 @@ def start_server(binary, port, data_dir, env):
 async def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--server-bin", required=True)
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0, help="0: a free port picked here")
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=0.0,
                         help="how long the restarted server may take to store what it acknowledged (a Kafka pipeline)")
     args = parser.parse_args()
+    if args.port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args.port = probe.getsockname()[1]
     env = dict(os.environ, CHATBLIZZ_BCRYPT_COST="4", CHATBLIZZ_SOCKET_RATE_LIMIT="10000", CHATBLIZZ_LOG_LEVEL="warning")
     base = f"http://127.0.0.1:{args.port}"
     server = start_server(args.server_bin, args.port, args.data_dir, env)
