@@ -47,15 +47,20 @@ public enum MessageStoreConformance {
             #expect(deleted?.file == nil && deleted?.kind == .file && deleted?.body == "")
             #expect(try await store.message(id: first.id)?.file == nil)
         },
-        ConformanceCase("messages: a message is found by its sender and client message id") { (fixture: StoreFixture) async throws in
+        ConformanceCase("messages: messages are found by sender and client message id") { (fixture: StoreFixture) async throws in
             let store = fixture.messages
             let keyed = Fixtures.message(id(1), from: a, to: b, at: 1000, clientMessageID: "k")
             let unkeyed = Fixtures.message(id(2), from: a, to: b, at: 1001)
-            _ = try await store.append([keyed, unkeyed])
-            #expect(try await store.message(sender: a, clientMessageID: "k") == keyed)
-            #expect(try await store.message(sender: b, clientMessageID: "k") == nil)
-            #expect(try await store.message(sender: a, clientMessageID: "K") == nil)
-            #expect(try await store.message(sender: a, clientMessageID: "missing") == nil)
+            let other = Fixtures.message(id(3), from: b, to: a, at: 1002, clientMessageID: "k2")
+            _ = try await store.append([keyed, unkeyed, other])
+            func key(_ sender: UserID, _ clientMessageID: String) -> ClientMessageKey {
+                ClientMessageKey(sender: sender, clientMessageID: clientMessageID)
+            }
+            #expect(try await store.messages(sentWith: [key(a, "k")]) == [keyed])
+            #expect(try await store.messages(sentWith: []).isEmpty)
+            #expect(try await store.messages(sentWith: [key(b, "k"), key(a, "K"), key(a, "missing"), key(a, "k2")]).isEmpty)
+            let both = try await store.messages(sentWith: [key(b, "k2"), key(a, "k"), key(a, "k"), key(a, "none")])
+            #expect(Set(both.map(\.id)) == [keyed.id, other.id] && both.count == 2)
         },
         ConformanceCase("messages: append is idempotent on sender and client message id") { (fixture: StoreFixture) async throws in
             let store = fixture.messages

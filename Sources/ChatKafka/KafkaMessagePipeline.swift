@@ -6,18 +6,28 @@ import ChatCore
 /// from the topic and announces it, so `announcesCreatedMessages` is true.
 ///
 /// A retried send (same sender and `clientMessageID`) resolves to the first: from what this node sent lately, else from
-/// the store; only then is a new record produced. Records are keyed by conversation, so a conversation's messages keep
+/// the store (one query for the keys of many concurrent sends); only then is a new record produced. Records are keyed by conversation, so a conversation's messages keep
 /// their order in one partition.
 public final class KafkaMessagePipeline: MessagePipeline {
     private let producer: KafkaProducer
-    private let store: any MessageStore
     private let recent = RecentSends()
+    /// Retry checks against the store, many sends' keys per query.
+    private let lookups: GroupCommit<ClientMessageKey, Message?>
 
     public var announcesCreatedMessages: Bool { true }
 
     public init(producer: KafkaProducer, store: any MessageStore) {
         self.producer = producer
-        self.store = store
+        self.lookups = GroupCommit(maxBatchSize: 256) { keys in
+            let found = try await store.messages(sentWith: keys)
+            var byKey: [ClientMessageKey: Message] = [:]
+            for message in found {
+                if let clientMessageID = message.clientMessageID {
+                    byKey[ClientMessageKey(sender: message.senderID, clientMessageID: clientMessageID)] = message
+                }
+            }
+            return keys.map { byKey[$0] }
+        }
     }
 
     public func submit(_ draft: MessageDraft, origin: String?) async throws -> AppendOutcome {
@@ -36,7 +46,7 @@ public final class KafkaMessagePipeline: MessagePipeline {
             return AppendOutcome(message: message, created: false)
         case .claimed:
             do {
-                if let stored = try await store.message(sender: draft.senderID, clientMessageID: clientMessageID) {
+                if let stored = try await lookups.submit(ClientMessageKey(sender: draft.senderID, clientMessageID: clientMessageID)) {
                     recent.finish(key, with: stored)
                     return AppendOutcome(message: stored, created: false)
                 }

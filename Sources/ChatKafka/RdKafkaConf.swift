@@ -60,7 +60,9 @@ final class RdKafkaLog: Sendable {
     }
 }
 
-/// librdkafka's log callback (called from its own threads); the client's opaque is its `RdKafkaLog`.
+/// librdkafka's log callback (called from its own threads); the client's opaque is its `RdKafkaLog`. librdkafka asks
+/// log callbacks not to call into it; `rd_kafka_opaque` only reads a field set at creation, takes no lock and cannot
+/// re-enter, so it is the one exception made here.
 private let rdKafkaLogLine: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
     client,
     level,

@@ -72,15 +72,13 @@ public struct SQLMessageStore: MessageStore {
         }
     }
 
-    public func message(sender: UserID, clientMessageID: String) async throws -> Message? {
-        try await provider.withReader { database in
-            try await database.raw(
-                """
-                SELECT \(unsafeRaw: Columns.message) FROM messages
-                WHERE sender_id = \(bind: sender.rawValue) AND client_message_id = \(bind: clientMessageID)
-                """
-            ).first().map(Message.init(row:))
-        }
+    public func messages(sentWith keys: [ClientMessageKey]) async throws -> [Message] {
+        let keys = Array(Set(keys))
+        guard !keys.isEmpty else { return [] }
+        let pairs: [SQLQueryString] = keys.map { "(\(bind: $0.sender.rawValue), \(bind: $0.clientMessageID))" }
+        let statement: SQLQueryString =
+            "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE (sender_id, client_message_id) IN (" + pairs.joined(separator: ", ") + ")"
+        return try await provider.withReader { database in try await database.raw(statement).all().map(Message.init(row:)) }
     }
 
     /// The message with `id`, deleted or not.

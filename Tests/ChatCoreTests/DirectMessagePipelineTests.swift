@@ -25,9 +25,7 @@ private actor CountingStore: MessageStore {
     }
 
     func message(id: MessageID) async throws -> Message? { await inner.message(id: id) }
-    func message(sender: UserID, clientMessageID: String) async throws -> Message? {
-        await inner.message(sender: sender, clientMessageID: clientMessageID)
-    }
+    func messages(sentWith keys: [ClientMessageKey]) async throws -> [Message] { await inner.messages(sentWith: keys) }
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage {
         await inner.page(of: conversation, request)
     }

@@ -25,8 +25,8 @@ public actor MemoryMessageStore: MessageStore {
 
     public func message(id: MessageID) -> Message? { byID[id] }
 
-    public func message(sender: UserID, clientMessageID: String) -> Message? {
-        byClientKey["\(sender.rawValue)\u{0}\(clientMessageID)"].flatMap { byID[$0] }
+    public func messages(sentWith keys: [ClientMessageKey]) -> [Message] {
+        Set(keys).compactMap { key in byClientKey["\(key.sender.rawValue)\u{0}\(key.clientMessageID)"].flatMap { byID[$0] } }
     }
 
     public func page(of conversation: ConversationID, _ request: MessagePageRequest) -> MessagePage {

@@ -1,3 +1,14 @@
+/// A message's idempotency key: its sender and the id the sending client gave it.
+public struct ClientMessageKey: Hashable, Sendable {
+    public var sender: UserID
+    public var clientMessageID: String
+
+    public init(sender: UserID, clientMessageID: String) {
+        self.sender = sender
+        self.clientMessageID = clientMessageID
+    }
+}
+
 /// Messages of 1:1 conversations.
 ///
 /// Appends are idempotent on `(senderID, clientMessageID)`: appending a draft whose key already exists returns the stored
@@ -9,8 +20,9 @@ public protocol MessageStore: Sendable {
     /// the stored message, so replaying a batch is harmless.
     func append(_ drafts: [MessageDraft]) async throws -> [AppendOutcome]
     func message(id: MessageID) async throws -> Message?
-    /// The message `sender` sent with `clientMessageID`, if stored: what a retried send resolves to.
-    func message(sender: UserID, clientMessageID: String) async throws -> Message?
+    /// The stored messages sent with these `(sender, clientMessageID)` keys, in any order, one per key found: what
+    /// retried sends resolve to. One query on SQL, so concurrent sends can share it.
+    func messages(sentWith keys: [ClientMessageKey]) async throws -> [Message]
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage
     /// Replaces the body and sets `editedAt`; returns the updated message, nil if unknown or deleted.
     func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message?
