@@ -78,9 +78,10 @@ final class KafkaConsumer: @unchecked Sendable {
         return (records, errors)
     }
 
-    /// Commits the positions after every record `poll` returned, synchronously.
-    func commit() throws {
-        let code = rd_kafka_commit(handle, nil, 0)
+    /// Commits the positions after every record `poll` returned; `synchronously` waits for the broker's answer,
+    /// otherwise the commit goes out in the background (a lost one only means those records are stored again later).
+    func commit(synchronously: Bool) throws {
+        let code = rd_kafka_commit(handle, nil, synchronously ? 0 : 1)
         // Nothing consumed since the last commit is not an error.
         guard code == RD_KAFKA_RESP_ERR_NO_ERROR || code == RD_KAFKA_RESP_ERR__NO_OFFSET else { throw RdKafkaConf.error(code) }
     }

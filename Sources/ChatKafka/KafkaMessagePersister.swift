@@ -48,7 +48,8 @@ public struct KafkaMessagePersister: Service {
                     for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
                     guard !records.isEmpty else { continue }
                     guard await persist(records, until: stop) else { break }
-                    let committed = await thread.runEvenIfCancelled { Result { try consumer.commit() } }
+                    // In the background: the next poll need not wait for the broker.
+                    let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
                     if case .failure(let error) = committed {
                         // The next commit covers these offsets too; until then a restart redelivers them, harmlessly.
                         logger.warning("Kafka offset commit failed", metadata: ["error": "\(error)"])
@@ -60,7 +61,15 @@ public struct KafkaMessagePersister: Service {
         } onCancel: {
             stop.set()
         }
-        await thread.runEvenIfCancelled { consumer.close() }
+        // The last positions are committed before leaving the group, so the next owner starts after them.
+        await thread.runEvenIfCancelled {
+            do {
+                try consumer.commit(synchronously: true)
+            } catch {
+                logger.warning("Kafka offset commit failed at shutdown", metadata: ["error": "\(error)"])
+            }
+            consumer.close()
+        }
         try? await thread.shutdownGracefully()
     }
 
