@@ -158,6 +158,12 @@ struct ServerProcess {
         }
     }
 
+    /// The end of the server's output so far, for failure messages.
+    func logTail(bytes: Int = 6_000) -> String {
+        let text = (try? String(contentsOfFile: child.outputPath, encoding: .utf8)) ?? ""
+        return String(text.suffix(bytes))
+    }
+
     func stop() async {
         child.kill()
         _ = await child.finish(timeout: .seconds(30))

@@ -70,8 +70,10 @@ struct RealtimeInteropTests {
     @Test func multiDeviceOverKafka() async throws {
         guard await Interop.available(), let kafka = TestKafka.environment() else { return }
         let server = try await ServerProcess.start(environment: kafka)
-        let output = try await server.running { try await Interop.run("multi_device.py", [server.baseURL, "--messages", "500", "--chaos", "20"]) }
-        #expect(output.contains("OK messages=500"), "\(output)")
+        let (output, log) = try await server.running {
+            (try await Interop.run("multi_device.py", [server.baseURL, "--messages", "500", "--chaos", "20"]), server.logTail())
+        }
+        #expect(output.contains("OK messages=500"), "\(output)\nserver log:\n\(log)")
     }
 
     /// Three nodes sharing PostgreSQL and Redis: cross-node delivery, global presence, a SIGKILLed node, a Redis restart.

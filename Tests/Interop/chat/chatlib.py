@@ -120,15 +120,25 @@ class Device:
     def ordered_ids(self):
         return [m["id"] for m in sorted(self.history.values(), key=order_key)]
 
-    async def send(self, to_id, text, client_id):
-        """Sends until acknowledged, retrying with the same clientMessageId across disconnects and rate limits."""
+    async def send(self, to_id, text, client_id, give_up_after=120.0):
+        """Sends until acknowledged, retrying with the same clientMessageId across disconnects and rate limits; fails
+        (instead of retrying forever) when no acknowledgement came for `give_up_after` seconds."""
+        deadline = asyncio.get_event_loop().time() + give_up_after
+        attempts = 0
         while True:
+            if asyncio.get_event_loop().time() > deadline:
+                raise AssertionError(f"{self.name}: {client_id} not acknowledged after {attempts} attempts in {give_up_after} s")
+            attempts += 1
             await self.connected.wait()
             sio = self.sio
             try:
                 reply = await sio.call("send_message", {"to": to_id, "text": text, "clientMessageId": client_id}, timeout=15)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
                 await asyncio.sleep(0.05)
+                if self.sio is sio and not sio.connected and self.connected.is_set():
+                    # The server dropped this connection (no chaos cycle is reconnecting it): reconnect, as a client would.
+                    await self.disconnect()
+                    await self.connect()
                 continue
             if reply.get("ok"):
                 self.upsert(reply["message"])
