@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// `chatblizz-bench` against a real `chatblizz serve` (every scenario, briefly) and against a python-socketio relay:
 /// the load generator must run, verify its messages and exit 0.
 @Suite("chatblizz-bench smoke", .serialized)
@@ -84,7 +80,7 @@ struct BenchSmokeTests {
         for _ in 0..<5 {
             port = Int.random(in: 20_000..<60_000)
             let child = try ChildProcess(python, [script, "--port", String(port)])
-            if await Self.waitForHealth("http://127.0.0.1:\(port)/health", while: child) {
+            if await Self.waitForHealth(port: port, while: child) {
                 relay = child
                 break
             }
@@ -127,11 +123,10 @@ struct BenchSmokeTests {
         #expect(duplicates == 0 && lost == 0, "\(output)")
     }
 
-    private static func waitForHealth(_ address: String, while child: ChildProcess) async -> Bool {
-        guard let url = URL(string: address) else { return false }
+    private static func waitForHealth(port: Int, while child: ChildProcess) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline, child.process.isRunning {
-            if let (_, response) = try? await URLSession.shared.data(from: url), (response as? HTTPURLResponse)?.statusCode == 200 { return true }
+            if HTTPProbe.isOK(port: port, path: "/health") { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return false

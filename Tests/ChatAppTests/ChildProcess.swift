@@ -2,10 +2,6 @@ import Foundation
 import Glibc
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// A child process writing its output to a file (not a pipe: a pipe's write end can leak into other children, and then
 /// the reader never sees end-of-file), awaited without blocking a thread.
 final class ChildProcess: Sendable {
@@ -136,11 +132,7 @@ struct ServerProcess {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             guard child.process.isRunning else { return false }
-            if let url = URL(string: "\(baseURL)/ready"), let (_, response) = try? await URLSession.shared.data(from: url),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return true
-            }
+            if HTTPProbe.isOK(port: port, path: "/ready") { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return false
