@@ -20,20 +20,20 @@ final class KafkaConsumer: @unchecked Sendable {
     private let log: RdKafkaLog
 
     init(configuration: KafkaConfiguration, logger: Logger) throws {
-        var properties = [
-            ("bootstrap.servers", configuration.brokers),
-            ("client.id", "chatblizz"),
-            ("group.id", configuration.groupID),
-            // Offsets are committed after the records are stored, never before.
-            ("enable.auto.commit", "false"),
-            // A new group starts at the beginning: every record acknowledged before it existed is stored too.
-            ("auto.offset.reset", "earliest"),
-            // A fetch returns as soon as there is a record, at worst after 10 ms.
-            ("fetch.wait.max.ms", "10"),
-            // Subscribing creates the topic when the brokers allow it, instead of waiting for the first record.
-            ("allow.auto.create.topics", "true"),
-        ]
-        properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let properties = RdKafkaConf.properties(
+            configuration,
+            [
+                ("group.id", configuration.groupID),
+                // Offsets are committed after the records are stored, never before.
+                ("enable.auto.commit", "false"),
+                // A new group starts at the beginning: every record acknowledged before it existed is stored too.
+                ("auto.offset.reset", "earliest"),
+                // A fetch returns as soon as there is a record, at worst after 10 ms.
+                ("fetch.wait.max.ms", "10"),
+                // Subscribing creates the topic when the brokers allow it, instead of waiting for the first record.
+                ("allow.auto.create.topics", "true"),
+            ]
+        )
         let log = RdKafkaLog(logger)
         let handle = try RdKafkaConf.client(RD_KAFKA_CONSUMER, try RdKafkaConf.make(properties), log: log)
         rd_kafka_poll_set_consumer(handle)

@@ -3,7 +3,6 @@ import ChatCore
 import Logging
 import NIOPosix
 import ServiceLifecycle
-import Synchronization
 
 /// Stores the messages of the Kafka topic: polls a batch, appends it to the `MessageStore` in one call (again and again
 /// while the store fails), announces the messages it created, then commits the batch's offsets. Every node runs one, in
@@ -38,28 +37,22 @@ public struct KafkaMessagePersister: Service {
             throw error
         }
         let stop = StopFlag()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                while !stop.isSet {
-                    let (records, errors) =
-                        (try? await thread.runIfActive { [maxBatchSize = configuration.maxBatchSize] in
-                            consumer.poll(limit: maxBatchSize, timeoutMilliseconds: 100)
-                        }) ?? ([], [])
-                    for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
-                    guard !records.isEmpty else { continue }
-                    guard await persist(records, until: stop) else { break }
-                    // In the background: the next poll need not wait for the broker.
-                    let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
-                    if case .failure(let error) = committed {
-                        // The next commit covers these offsets too; until then a restart redelivers them, harmlessly.
-                        logger.warning("Kafka offset commit failed", metadata: ["error": "\(error)"])
-                    }
+        await stop.settingOnShutdown {
+            while !stop.isSet {
+                let (records, errors) =
+                    (try? await thread.runIfActive { [maxBatchSize = configuration.maxBatchSize] in
+                        consumer.poll(limit: maxBatchSize, timeoutMilliseconds: 100)
+                    }) ?? ([], [])
+                for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
+                guard !records.isEmpty else { continue }
+                guard await persist(records, until: stop) else { break }
+                // In the background: the next poll need not wait for the broker.
+                let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
+                if case .failure(let error) = committed {
+                    // The next commit covers these offsets too; until then a restart redelivers them, harmlessly.
+                    logger.warning("Kafka offset commit failed", metadata: ["error": "\(error)"])
                 }
-            } onGracefulShutdown: {
-                stop.set()
             }
-        } onCancel: {
-            stop.set()
         }
         // The last positions are committed before leaving the group, so the next owner starts after them.
         await thread.runEvenIfCancelled {
@@ -111,12 +104,5 @@ public struct KafkaMessagePersister: Service {
             }
         }
     }
-}
-
-/// Set once, read from any task.
-private final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    var isSet: Bool { flag.load(ordering: .acquiring) }
-    func set() { flag.store(true, ordering: .releasing) }
 }
 #endif

@@ -17,15 +17,19 @@ struct KafkaMessageRecord: Codable, Sendable {
     }
 
     func encoded() throws -> [UInt8] {
-        Array(try JSONEncoder().encode(self))
+        Array(try Self.encoder.encode(self))
     }
 
     /// Decodes a record; a record of another version, or not a record at all, is an error.
     static func decode(_ bytes: [UInt8]) throws -> KafkaMessageRecord {
-        let record = try JSONDecoder().decode(KafkaMessageRecord.self, from: Data(bytes))
+        let record = try decoder.decode(KafkaMessageRecord.self, from: Data(bytes))
         guard record.version == currentVersion else {
             throw KafkaError(code: 0, message: "record version \(record.version) is not \(currentVersion)")
         }
         return record
     }
+
+    /// One of each for every record: both are safe to share, and each send and stored batch uses them.
+    private static let encoder = JSONEncoder()
+    private static let decoder = JSONDecoder()
 }

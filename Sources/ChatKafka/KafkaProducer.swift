@@ -15,7 +15,7 @@ public final class KafkaProducer: Service, Sendable {
     private nonisolated(unsafe) let handle: OpaquePointer
     private nonisolated(unsafe) let topic: OpaquePointer
     private let state = Mutex(State.open)
-    private let stopPolling = Atomic<Bool>(false)
+    private let stopPolling = StopFlag()
     private let logger: Logger
     /// Receives librdkafka's log lines; it must outlive `handle`.
     private let log: RdKafkaLog
@@ -28,15 +28,15 @@ public final class KafkaProducer: Service, Sendable {
     public init(configuration: KafkaConfiguration, logger: Logger) throws {
         let timeout = configuration.deliveryTimeout.components
         let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
-        var properties = [
-            ("bootstrap.servers", configuration.brokers),
-            ("client.id", "chatblizz"),
-            ("enable.idempotence", "true"),
-            ("message.timeout.ms", String(max(milliseconds, 1))),
-            // Records produced within a millisecond share a request; latency matters more than request count.
-            ("linger.ms", "1"),
-        ]
-        properties += configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let properties = RdKafkaConf.properties(
+            configuration,
+            [
+                ("enable.idempotence", "true"),
+                ("message.timeout.ms", String(max(milliseconds, 1))),
+                // Records produced within a millisecond share a request; latency matters more than request count.
+                ("linger.ms", "1"),
+            ]
+        )
         let conf = try RdKafkaConf.make(properties)
         rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryReport)
         let log = RdKafkaLog(logger)
@@ -96,16 +96,10 @@ public final class KafkaProducer: Service, Sendable {
     public func run() async throws {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                try? await thread.runIfActive { [self] in
-                    while !stopPolling.load(ordering: .acquiring) { rd_kafka_poll(handle, 100) }
-                }
-            } onGracefulShutdown: {
-                self.stopPolling.store(true, ordering: .releasing)
+        await stopPolling.settingOnShutdown {
+            try? await thread.runIfActive { [self] in
+                while !stopPolling.isSet { rd_kafka_poll(handle, 100) }
             }
-        } onCancel: {
-            self.stopPolling.store(true, ordering: .releasing)
         }
         state.withLock { $0 = .closed }
         let left = await thread.runEvenIfCancelled { [self] in

@@ -4,6 +4,13 @@ import Logging
 
 /// Builds a librdkafka configuration (`rd_kafka_conf_t`) from properties, refusing unknown names and bad values.
 enum RdKafkaConf {
+    /// The properties of a client: the brokers and client id, then `specific` (the producer's or the consumer's own),
+    /// then the configuration's custom properties, which win.
+    static func properties(_ configuration: KafkaConfiguration, _ specific: [(String, String)]) -> [(String, String)] {
+        [("bootstrap.servers", configuration.brokers), ("client.id", "chatblizz")] + specific
+            + configuration.properties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
     /// A new configuration object; the caller passes it to `rd_kafka_new` (which takes it over) or destroys it.
     static func make(_ properties: [(String, String)]) throws -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw KafkaError(code: -1, message: "rd_kafka_conf_new failed") }

@@ -26,6 +26,11 @@ extension SQLFlavor {
         guard self == .mariadb else {
             return try await database.raw(update + " RETURNING \(ident: key)").all().count
         }
+        return try await Self.mariadbMatchedRows(of: update, on: database)
+    }
+
+    /// Runs `update` on MariaDB and reads how many rows it matched (`CLIENT_FOUND_ROWS`) from the same session.
+    private static func mariadbMatchedRows(of update: SQLQueryString, on database: any SQLDatabase) async throws -> Int {
         try await database.raw(update).run()
         return try await database.raw("SELECT ROW_COUNT() AS matched").first().map { try $0.int("matched") } ?? 0
     }
@@ -42,7 +47,7 @@ extension SQLFlavor {
         guard self == .mariadb else {
             return try await database.raw(update + " RETURNING \(unsafeRaw: columns)").first()
         }
-        guard try await matchedRows(of: update, key: "", on: database) > 0 else { return nil }
+        guard try await Self.mariadbMatchedRows(of: update, on: database) > 0 else { return nil }
         return try await database.raw(select).first()
     }
 
