@@ -62,6 +62,21 @@ public enum MessageStoreConformance {
             let both = try await store.messages(sentWith: [key(b, "k2"), key(a, "k"), key(a, "k"), key(a, "none")])
             #expect(Set(both.map(\.id)) == [keyed.id, other.id] && both.count == 2)
         },
+        ConformanceCase("messages: messages are found by id, many at once") { (fixture: StoreFixture) async throws in
+            let store = fixture.messages
+            let messages = (0..<620).map { n in Fixtures.message(id(n), from: n % 2 == 0 ? a : b, to: n % 2 == 0 ? b : a, at: 1000 + Int64(n)) }
+            _ = try await store.append(messages)
+            _ = try await store.delete(id: messages[5].id, at: Timestamp(milliseconds: 5000))
+            #expect(try await store.messages(ids: []).isEmpty)
+            #expect(try await store.messages(ids: [MessageID("missing")]).isEmpty)
+            let some = try await store.messages(ids: [messages[5].id, messages[1].id, MessageID("missing"), messages[1].id])
+            #expect(some.count == 2)
+            let deleted = try #require(try await store.message(id: messages[5].id))
+            #expect(deleted.deletedAt != nil && Set(some) == [deleted, messages[1]])
+            // More ids than one statement takes.
+            let all = try await store.messages(ids: messages.map(\.id).reversed())
+            #expect(all.count == messages.count && Set(all.map(\.id)) == Set(messages.map(\.id)))
+        },
         ConformanceCase("messages: append is idempotent on sender and client message id") { (fixture: StoreFixture) async throws in
             let store = fixture.messages
             let first = Fixtures.message(id(1), from: a, to: b, at: 1000, clientMessageID: "k")

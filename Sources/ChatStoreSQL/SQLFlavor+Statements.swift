@@ -51,6 +51,33 @@ extension SQLFlavor {
         return try await database.raw(select).first()
     }
 
+    /// Runs `UPDATE table SET assignments WHERE predicate` and returns the changed rows' `columns`. MariaDB, which has no
+    /// `UPDATE … RETURNING`, locks and reads the rows first and then updates them by their text `key`; call it inside a
+    /// transaction there.
+    func updateReturningRows(
+        table: String,
+        set assignments: SQLQueryString,
+        where predicate: SQLQueryString,
+        key: String,
+        columns: String,
+        on database: any SQLDatabase
+    ) async throws -> [any SQLRow] {
+        let update: SQLQueryString = "UPDATE \(ident: table) SET " + assignments
+        guard self == .mariadb else {
+            return try await database.raw(update + " WHERE " + predicate + " RETURNING \(unsafeRaw: columns)").all()
+        }
+        let rows = try await database.raw("SELECT \(unsafeRaw: columns) FROM \(ident: table) WHERE " + predicate + " FOR UPDATE").all()
+        guard !rows.isEmpty else { return [] }
+        let keys = try rows.map { try $0.required(key, as: String.self) }
+        try await database.raw(update + " WHERE \(ident: key) IN (\(binds: keys))").run()
+        return rows
+    }
+
+    /// The larger of two values (neither NULL).
+    func greatest(_ first: SQLQueryString, _ second: SQLQueryString) -> SQLQueryString {
+        (self == .sqlite ? "MAX(" : "GREATEST(") + first + ", " + second + ")"
+    }
+
     /// The clause that ends an `INSERT INTO table …` so that, when the row's `key` exists, its `(at, id)` pair moves to
     /// the inserted values only if those are later (a NULL `at` is earliest): never backwards.
     func advanceOnConflict(table: String, key: String, at: String, id: String) -> SQLQueryString {

@@ -81,6 +81,22 @@ public struct SQLMessageStore: MessageStore {
         return try await provider.withReader { database in try await database.raw(statement).all().map(Message.init(row:)) }
     }
 
+    public func messages(ids: [MessageID]) async throws -> [Message] {
+        let ids = Array(Set(ids))
+        guard !ids.isEmpty else { return [] }
+        return try await provider.withReader { database in
+            var messages: [Message] = []
+            messages.reserveCapacity(ids.count)
+            // At most 500 binds a statement, far under every engine's limit.
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let chunk = ids[start..<min(start + 500, ids.count)].map(\.rawValue)
+                let statement: SQLQueryString = "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE id IN (\(binds: chunk))"
+                messages += try await database.raw(statement).all().map(Message.init(row:))
+            }
+            return messages
+        }
+    }
+
     /// The message with `id`, deleted or not.
     static func select(_ id: MessageID) -> SQLQueryString {
         "SELECT \(unsafeRaw: Columns.message) FROM messages WHERE id = \(bind: id.rawValue)"

@@ -26,6 +26,7 @@ private actor CountingStore: MessageStore {
 
     func message(id: MessageID) async throws -> Message? { await inner.message(id: id) }
     func messages(sentWith keys: [ClientMessageKey]) async throws -> [Message] { await inner.messages(sentWith: keys) }
+    func messages(ids: [MessageID]) async throws -> [Message] { await inner.messages(ids: ids) }
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage {
         await inner.page(of: conversation, request)
     }

@@ -29,6 +29,10 @@ public actor MemoryMessageStore: MessageStore {
         Set(keys).compactMap { key in byClientKey["\(key.sender.rawValue)\u{0}\(key.clientMessageID)"].flatMap { byID[$0] } }
     }
 
+    public func messages(ids: [MessageID]) -> [Message] {
+        Set(ids).compactMap { byID[$0] }
+    }
+
     public func page(of conversation: ConversationID, _ request: MessagePageRequest) -> MessagePage {
         let ids = ordered[conversation] ?? []
         let limit = max(request.limit, 0)

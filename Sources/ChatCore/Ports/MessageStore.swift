@@ -23,6 +23,9 @@ public protocol MessageStore: Sendable {
     /// The stored messages sent with these `(sender, clientMessageID)` keys, in any order, one per key found: what
     /// retried sends resolve to. One query on SQL, so concurrent sends can share it.
     func messages(sentWith keys: [ClientMessageKey]) async throws -> [Message]
+    /// The stored messages with these ids, deleted or not, in any order, one per id found. One query on SQL, so
+    /// concurrent look-ups (the messages that read and delivered marks name) can share it.
+    func messages(ids: [MessageID]) async throws -> [Message]
     func page(of conversation: ConversationID, _ request: MessagePageRequest) async throws -> MessagePage
     /// Replaces the body and sets `editedAt`; returns the updated message, nil if unknown or deleted.
     func edit(id: MessageID, body: String, at time: Timestamp) async throws -> Message?

@@ -8,8 +8,8 @@ public struct MessagingService: Sendable {
     let ids: IdentifierGenerator
     let clock: ChatClock
     let limits: ChatLimits
-    /// Read and delivered marks, committed in batches.
-    let receipts: GroupCommit<ReceiptMark, Int>
+    /// Read and delivered marks, looked up and committed in batches.
+    let receipts: GroupCommit<ReceiptRequest, ReceiptOutcome?>
 
     public init(
         messages: any MessageStore,
@@ -29,9 +29,11 @@ public struct MessagingService: Sendable {
         self.ids = ids
         self.clock = clock
         self.limits = limits
-        // Concurrent marks share a transaction: a client marks every message it receives as delivered, so one commit
-        // per mark would cost the writer as much as the messages themselves.
-        self.receipts = GroupCommit(maxBatchSize: 64) { [messages] marks in try await messages.apply(marks) }
+        // Concurrent marks share a look-up and a transaction: a client marks every message it receives as delivered, so
+        // a query and a commit per mark would cost the store as much as the messages themselves.
+        self.receipts = GroupCommit(maxBatchSize: 64) { [messages, clock] requests in
+            try await Self.commit(requests, at: clock.now(), in: messages)
+        }
     }
 
     /// Sends a text message. Returns once the message is durable; `created` is false when `clientMessageID` matched an
@@ -146,21 +148,40 @@ public struct MessagingService: Sendable {
     /// Commits the mark (in a batch with concurrent ones) and announces it when it changed anything.
     private func mark(_ kind: ReceiptMark.Kind, _ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
         let conversation = ConversationID(caller, peer)
-        guard let message = try await messages.message(id: messageID), message.conversationID == conversation else {
+        let request = ReceiptRequest(kind: kind, conversation: conversation, recipient: caller, upTo: messageID)
+        guard let outcome = try await receipts.submit(request) else {
             throw ChatError.notFound("message not found in this conversation")
         }
-        let now = clock.now()
-        let changed = try await receipts.submit(ReceiptMark(kind, in: conversation, recipient: caller, upTo: message.cursor, at: now))
-        guard changed > 0 else { return 0 }
+        guard outcome.changed > 0 else { return 0 }
         switch kind {
         case .read:
-            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: message.cursor, at: now))
+            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: outcome.upTo, at: outcome.time))
         case .delivered:
             await events.announce(
-                .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: message.cursor, at: now)
+                .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: outcome.upTo, at: outcome.time)
             )
         }
-        return changed
+        return outcome.changed
+    }
+
+    /// Looks up the messages a batch of marks names in one query, then applies the marks whose message is in their
+    /// conversation in one store call, all at `time`; nil for the others. One time for the whole batch (it is taken as
+    /// the batch starts, within a commit's length of each request) lets a SQL store set every mark with one value.
+    static func commit(_ requests: [ReceiptRequest], at time: Timestamp, in messages: any MessageStore) async throws -> [ReceiptOutcome?] {
+        var found: [MessageID: Message] = [:]
+        for message in try await messages.messages(ids: requests.map(\.upTo)) { found[message.id] = message }
+        var marks: [ReceiptMark] = []
+        marks.reserveCapacity(requests.count)
+        let markIndices = requests.map { request -> Int? in
+            guard let message = found[request.upTo], message.conversationID == request.conversation else { return nil }
+            marks.append(ReceiptMark(request.kind, in: request.conversation, recipient: request.recipient, upTo: message.cursor, at: time))
+            return marks.count - 1
+        }
+        let changed = try await marks.isEmpty ? [] : messages.apply(marks)
+        guard changed.count == marks.count else {
+            throw ChatError(.internalError, "the message store returned \(changed.count) results for \(marks.count) marks")
+        }
+        return markIndices.map { index in index.map { ReceiptOutcome(changed: changed[$0], upTo: marks[$0].upTo, time: time) } }
     }
 
     public func conversations(_ caller: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
@@ -195,4 +216,22 @@ public struct MessagingService: Sendable {
         guard message.senderID == caller else { throw ChatError.forbidden("only the sender can change a message") }
         return message
     }
+}
+
+/// A read or delivered mark as a client asks for it: up to a message named by id.
+struct ReceiptRequest: Sendable {
+    var kind: ReceiptMark.Kind
+    var conversation: ConversationID
+    var recipient: UserID
+    var upTo: MessageID
+}
+
+/// What a committed mark did.
+struct ReceiptOutcome: Sendable, Hashable {
+    /// How many messages it changed.
+    var changed: Int
+    /// The position of the message it reached.
+    var upTo: MessageCursor
+    /// The time it set.
+    var time: Timestamp
 }
