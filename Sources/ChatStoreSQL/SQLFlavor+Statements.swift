@@ -73,6 +73,14 @@ extension SQLFlavor {
         return rows
     }
 
+    /// `column = value` (neither NULL) that the planner tests on the rows another index found rather than with an index
+    /// of its own. PostgreSQL's planner would otherwise AND a bitmap of the column's whole index range into each
+    /// narrow range it reads (the receiver's messages into a conversation range: 0.2 ms a range instead of 0.05 ms);
+    /// `IS NOT DISTINCT FROM` is not an indexable operator there. The others already pick the narrow range alone.
+    func rowFilter(_ column: String, equals value: String) -> SQLQueryString {
+        self == .postgres ? "\(ident: column) IS NOT DISTINCT FROM \(bind: value)" : "\(ident: column) = \(bind: value)"
+    }
+
     /// The larger of two values (neither NULL).
     func greatest(_ first: SQLQueryString, _ second: SQLQueryString) -> SQLQueryString {
         (self == .sqlite ? "MAX(" : "GREATEST(") + first + ", " + second + ")"

@@ -114,7 +114,7 @@ extension SQLMessageStore {
             }
         let inRanges = ranges.map { range -> SQLQueryString in
             """
-            (conversation_id = \(bind: range.key.conversation.rawValue) AND receiver_id = \(bind: range.key.recipient.rawValue)
+            (conversation_id = \(bind: range.key.conversation.rawValue) AND \(flavor.rowFilter("receiver_id", equals: range.key.recipient.rawValue))
                 AND (created_at, id) > (\(bind: range.lower.createdAt.milliseconds), \(bind: range.lower.id.rawValue))
                 AND (created_at, id) <= (\(bind: range.upper.createdAt.milliseconds), \(bind: range.upper.id.rawValue)))
             """
