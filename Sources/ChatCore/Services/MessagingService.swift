@@ -165,8 +165,8 @@ public struct MessagingService: Sendable {
     }
 
     /// Looks up the messages a batch of marks names in one query, then applies the marks whose message is in their
-    /// conversation in one store call, all at `time`; nil for the others. One time for the whole batch (it is taken as
-    /// the batch starts, within a commit's length of each request) lets a SQL store set every mark with one value.
+    /// conversation in one store call, all at `time`; nil for the others. One time for the whole batch (taken as the batch
+    /// starts, at or after each request's arrival) lets a SQL store set every mark with one value.
     static func commit(_ requests: [ReceiptRequest], at time: Timestamp, in messages: any MessageStore) async throws -> [ReceiptOutcome?] {
         var found: [MessageID: Message] = [:]
         for message in try await messages.messages(ids: requests.map(\.upTo)) { found[message.id] = message }
