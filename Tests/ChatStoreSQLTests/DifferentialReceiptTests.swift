@@ -6,17 +6,18 @@ import Testing
 @testable import ChatStoreSQL
 
 /// A SQL store's batched marks (a few set-based statements per batch) give the same counts and leave the same messages
-/// as the memory store applying each mark in turn: random batches mixing both kinds, repeated and backward marks, marks
-/// of both sides of a conversation, deletions between batches, and times that move the markers past the settling window.
+/// as the memory store applying each mark in turn: one batch with a mark for every recipient, then random batches of 1
+/// to 80 marks mixing both kinds, repeated and backward marks, marks of both sides of a conversation, deletions between
+/// batches, and times that move the markers past the settling window.
 struct DifferentialReceiptTests {
-    static let users = (0..<4).map { UserID("user-\($0)") }
+    static let users = (0..<8).map { UserID("user-\($0)") }
 
     static func messages(using generator: inout some RandomNumberGenerator) -> [Message] {
-        (0..<240).map { serial in
+        (0..<480).map { serial in
             let sender = users[Int(generator.next(upperBound: UInt32(users.count)))]
             var recipient = users[Int(generator.next(upperBound: UInt32(users.count)))]
             if recipient == sender { recipient = users[((users.firstIndex(of: sender) ?? 0) + 1) % users.count] }
-            // Spread over 24 s with runs of equal times, so that ranges end inside a millisecond and markers settle.
+            // Spread over 48 s with runs of equal times, so that ranges end inside a millisecond and markers settle.
             let time = 1_700_000_000_000 + Int64(serial / 3) * 300
             return Fixtures.message(String(format: "m-%04d", serial), from: sender, to: recipient, at: time)
         }
@@ -29,10 +30,21 @@ struct DifferentialReceiptTests {
         #expect(try await store.append(messages) == memory.append(messages))
         let conversations = Array(Set(messages.map(\.conversationID))).sorted { $0.rawValue < $1.rawValue }
         var now: Int64 = 1_700_000_000_000
+        // First, one mark for every recipient of every conversation, halfway: one large batch with a range per mark.
+        var halfway: [ReceiptMark] = []
+        for conversation in conversations {
+            let inConversation = messages.filter { $0.conversationID == conversation }
+            let middle = inConversation[inConversation.count / 2]
+            for recipient in [middle.senderID, middle.recipientID] {
+                halfway.append(ReceiptMark(.delivered, in: conversation, recipient: recipient, upTo: middle.cursor, at: Timestamp(milliseconds: now)))
+            }
+        }
+        #expect(halfway.count == conversations.count * 2)
+        #expect(try await store.apply(halfway) == memory.apply(halfway))
         for round in 0..<40 {
             now += Int64(generator.next(upperBound: UInt32(1_500)))
             var batch: [ReceiptMark] = []
-            for _ in 0..<(1 + Int(generator.next(upperBound: UInt32(24)))) {
+            for _ in 0..<(1 + Int(generator.next(upperBound: UInt32(80)))) {
                 let conversation = conversations[Int(generator.next(upperBound: UInt32(conversations.count)))]
                 let inConversation = messages.filter { $0.conversationID == conversation }
                 let upTo = inConversation[Int(generator.next(upperBound: UInt32(inConversation.count)))]
