@@ -20,7 +20,7 @@ public struct KafkaBackend: Sendable {
         #if Kafka
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         return KafkaBackend(
-            pipeline: KafkaMessagePipeline(producer: producer, store: store),
+            pipeline: KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat),
             producer: producer,
             persister: KafkaMessagePersister(configuration: configuration, store: store, events: events, logger: logger)
         )

@@ -14,6 +14,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
     public var maxBatchSize: Int
     /// Further librdkafka properties for both clients (TLS, SASL, …), applied last.
     public var properties: [String: String]
+    /// The layout of the records this node writes; every layout is read.
+    public var recordFormat: KafkaRecordFormat
 
     public init(
         brokers: String,
@@ -21,7 +23,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
         groupID: String = "chatblizz",
         deliveryTimeout: Duration = .seconds(10),
         maxBatchSize: Int = 512,
-        properties: [String: String] = [:]
+        properties: [String: String] = [:],
+        recordFormat: KafkaRecordFormat = .binary
     ) {
         self.brokers = brokers
         self.topic = topic
@@ -29,6 +32,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
         self.deliveryTimeout = deliveryTimeout
         self.maxBatchSize = maxBatchSize
         self.properties = properties
+        self.recordFormat = recordFormat
     }
 
     /// Whether this build links librdkafka (the package's `Kafka` trait).

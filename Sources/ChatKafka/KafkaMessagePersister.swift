@@ -25,7 +25,9 @@ public struct KafkaMessagePersister: Service {
         self.logger = logger
     }
 
-    /// Persists until graceful shutdown or cancellation; a batch being stored is finished (and committed) first.
+    /// Persists until graceful shutdown or cancellation; a batch being stored is finished (and committed) first. Throws
+    /// ``KafkaRecordFromNewerVersion`` when a record is of a layout this node cannot read: it then leaves the group
+    /// without committing that batch, so a node that can read it stores it, and the service's end stops this node.
     public func run() async throws {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
@@ -37,6 +39,9 @@ public struct KafkaMessagePersister: Service {
             throw error
         }
         let stop = StopFlag()
+        var unreadable: KafkaRecordFromNewerVersion?
+        // Whether every polled batch was stored, so that the consumer's positions may be committed.
+        var everyBatchStored = true
         await stop.settingOnShutdown {
             while !stop.isSet {
                 let (records, errors) =
@@ -45,7 +50,18 @@ public struct KafkaMessagePersister: Service {
                     }) ?? ([], [])
                 for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
                 guard !records.isEmpty else { continue }
-                guard await persist(records, until: stop) else { break }
+                switch await persist(records, until: stop) {
+                case .stored:
+                    break
+                case .stopping:
+                    everyBatchStored = false
+                    return
+                case .unreadable(let error):
+                    logger.critical("stopping: a Kafka record is newer than this node can read", metadata: ["error": "\(error)"])
+                    everyBatchStored = false
+                    unreadable = error
+                    return
+                }
                 // In the background: the next poll need not wait for the broker.
                 let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
                 if case .failure(let error) = committed {
@@ -54,20 +70,31 @@ public struct KafkaMessagePersister: Service {
                 }
             }
         }
-        // The last positions are committed before leaving the group, so the next owner starts after them.
+        // The last positions are committed before leaving the group, so the next owner starts after them; but not past
+        // a batch that was not stored (the store kept failing, or a record was unreadable): the next owner gets it.
+        let commitLast = everyBatchStored
         await thread.runEvenIfCancelled {
             do {
-                try consumer.commit(synchronously: true)
+                if commitLast { try consumer.commit(synchronously: true) }
             } catch {
                 logger.warning("Kafka offset commit failed at shutdown", metadata: ["error": "\(error)"])
             }
             consumer.close()
         }
         try? await thread.shutdownGracefully()
+        if let unreadable { throw unreadable }
     }
 
-    /// Stores and announces the records' messages; false when it had to give up because the service is stopping.
-    private func persist(_ records: [KafkaRecord], until stop: StopFlag) async -> Bool {
+    private enum PersistResult {
+        case stored
+        /// The store kept failing and the service is stopping.
+        case stopping
+        /// Nothing of the batch was stored: a record is of a newer layout.
+        case unreadable(KafkaRecordFromNewerVersion)
+    }
+
+    /// Stores and announces the records' messages, skipping records that are not messages at all.
+    private func persist(_ records: [KafkaRecord], until stop: StopFlag) async -> PersistResult {
         let now = clock.now()
         var drafts: [MessageDraft] = []
         var origins: [String?] = []
@@ -80,6 +107,8 @@ public struct KafkaMessagePersister: Service {
                 if draft.updatedAt < now { draft.updatedAt = now }
                 drafts.append(draft)
                 origins.append(decoded.origin)
+            } catch let error as KafkaRecordFromNewerVersion {
+                return .unreadable(error)
             } catch {
                 logger.error(
                     "skipping a Kafka record that is not a message",
@@ -87,7 +116,7 @@ public struct KafkaMessagePersister: Service {
                 )
             }
         }
-        guard !drafts.isEmpty else { return true }
+        guard !drafts.isEmpty else { return .stored }
         var delay = Duration.milliseconds(50)
         while true {
             do {
@@ -95,10 +124,10 @@ public struct KafkaMessagePersister: Service {
                 for (outcome, origin) in zip(outcomes, origins) where outcome.created {
                     await events.announce(.messageCreated(outcome.message, origin: origin))
                 }
-                return true
+                return .stored
             } catch {
                 logger.error("storing Kafka messages failed; retrying", metadata: ["error": "\(error)", "kafka.records": "\(drafts.count)"])
-                if stop.isSet { return false }
+                if stop.isSet { return .stopping }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }

@@ -10,14 +10,16 @@ import ChatCore
 /// their order in one partition.
 public final class KafkaMessagePipeline: MessagePipeline {
     private let producer: KafkaProducer
+    private let recordFormat: KafkaRecordFormat
     private let recent = RecentSends()
     /// Retry checks against the store, many sends' keys per query.
     private let lookups: GroupCommit<ClientMessageKey, Message?>
 
     public var announcesCreatedMessages: Bool { true }
 
-    public init(producer: KafkaProducer, store: any MessageStore) {
+    public init(producer: KafkaProducer, store: any MessageStore, recordFormat: KafkaRecordFormat = .binary) {
         self.producer = producer
+        self.recordFormat = recordFormat
         self.lookups = GroupCommit(maxBatchSize: 256) { keys in
             let found = try await store.messages(sentWith: keys)
             var byKey: [ClientMessageKey: Message] = [:]
@@ -61,7 +63,7 @@ public final class KafkaMessagePipeline: MessagePipeline {
     }
 
     private func produce(_ draft: MessageDraft, origin: String?) async throws {
-        let value = try KafkaMessageRecord(message: draft, origin: origin).encoded()
+        let value = try KafkaMessageRecord(message: draft, origin: origin).encoded(as: recordFormat)
         do {
             try await producer.produce(key: draft.conversationID.rawValue, value: value)
         } catch let error as KafkaError {

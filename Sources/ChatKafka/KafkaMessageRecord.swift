@@ -4,8 +4,10 @@ import Foundation
 /// What the Kafka pipeline writes to the topic for each message: the draft and the socket it came from (so the fan-out
 /// can skip the sending device).
 ///
-/// Version 2 is a compact binary layout (``encoded()``): JSON through `Codable` was a tenth of the server's CPU in the
-/// pipeline's profile. Version 1 records, versioned JSON, are still read, so a topic written by an older node drains.
+/// Version 2 is a compact binary layout (``encoded(as:)``): JSON through `Codable` was a tenth of the server's CPU in
+/// the pipeline's profile. Version 1 records, versioned JSON, are still read, so a topic written by an older node
+/// drains, and still written with ``KafkaRecordFormat/json``, so that nodes of an older version (which skip records
+/// they cannot read) can share the topic during a rolling upgrade.
 struct KafkaMessageRecord: Sendable, Hashable {
     /// The first byte of a binary record: not `{`, so it cannot be mistaken for a version 1 record.
     static let magic: UInt8 = 0xCB
@@ -22,7 +24,8 @@ struct KafkaMessageRecord: Sendable, Hashable {
     /// The magic byte and the version, then the fields in declaration order: text as a varint length and UTF-8 bytes,
     /// times as 8 little-endian bytes, optional fields behind a 0 (absent) or 1 (present) byte, and the file attachment
     /// as its JSON text (files are rare, and their JSON is the shape the SQL stores keep).
-    func encoded() throws -> [UInt8] {
+    func encoded(as format: KafkaRecordFormat = .binary) throws -> [UInt8] {
+        guard format == .binary else { return Array(try Self.attachmentEncoder.encode(Version1(version: 1, message: message, origin: origin))) }
         var writer = KafkaRecordWriter(capacity: 160 + message.body.utf8.count)
         writer.byte(Self.magic)
         writer.byte(Self.currentVersion)
@@ -45,12 +48,14 @@ struct KafkaMessageRecord: Sendable, Hashable {
         return writer.bytes
     }
 
-    /// Decodes a record of either version; anything else (another version, a truncated or padded record, not a
-    /// record at all) is an error.
+    /// Decodes a record of either version. A binary record of a later version throws ``KafkaRecordFromNewerVersion``;
+    /// anything else that is not a record of a known version (truncated, padded, not a record at all) is a
+    /// `KafkaError`.
     static func decode(_ bytes: [UInt8]) throws -> KafkaMessageRecord {
         if bytes.first == UInt8(ascii: "{") { return try decodeVersion1(bytes) }
         guard bytes.count >= 2, bytes[0] == magic else { throw KafkaError(code: 0, message: "not a message record") }
         guard bytes[1] == currentVersion else {
+            if bytes[1] > currentVersion { throw KafkaRecordFromNewerVersion(version: bytes[1]) }
             throw KafkaError(code: 0, message: "record version \(bytes[1]) is not \(currentVersion)")
         }
         var reader = KafkaRecordReader(bytes, offset: 2)
@@ -76,7 +81,7 @@ struct KafkaMessageRecord: Sendable, Hashable {
     }
 
     /// Version 1: `{"version": 1, "message": …, "origin": …}` through `Codable`.
-    private struct Version1: Decodable {
+    private struct Version1: Codable {
         var version: Int
         var message: MessageDraft
         var origin: String?
@@ -91,6 +96,23 @@ struct KafkaMessageRecord: Sendable, Hashable {
     /// Shared: both are safe to use from several threads at once.
     private static let attachmentEncoder = JSONEncoder()
     private static let attachmentDecoder = JSONDecoder()
+}
+
+/// How the pipeline writes its records: `binary` (version 2, the default) or `json` (version 1, which every version
+/// of ChatBlizz with the Kafka pipeline reads).
+public enum KafkaRecordFormat: String, Sendable, Hashable, CaseIterable {
+    case binary
+    case json
+}
+
+/// A record in a layout newer than this node knows. The persister must not skip it, since the message in it may
+/// have been acknowledged: it stops without committing, and a node that can read it stores it.
+struct KafkaRecordFromNewerVersion: Error, CustomStringConvertible {
+    var version: UInt8
+
+    var description: String {
+        "a Kafka record of version \(version), newer than this node's \(KafkaMessageRecord.currentVersion): upgrade this node"
+    }
 }
 
 /// Appends a record's fields to a byte array.

@@ -50,6 +50,7 @@ struct ConfigurationTests {
     @Test(arguments: [
         ("CHATBLIZZ_KAFKA_TOPIC", "has space"), ("CHATBLIZZ_KAFKA_TOPIC", ".."), ("CHATBLIZZ_KAFKA_TOPIC", String(repeating: "t", count: 250)),
         ("CHATBLIZZ_KAFKA_GROUP", "bell\u{7}"), ("CHATBLIZZ_KAFKA_PROPERTIES", "no-equals-sign"), ("CHATBLIZZ_KAFKA_PROPERTIES", "=value"),
+        ("CHATBLIZZ_KAFKA_RECORD_FORMAT", "avro"), ("CHATBLIZZ_KAFKA_RECORD_FORMAT", "JSON"),
     ])
     func badKafkaSettingsNameTheirKey(_ key: String, _ value: String) throws {
         do {
@@ -64,7 +65,7 @@ struct ConfigurationTests {
     @Test func kafkaSettingsAreRead() throws {
         let environment = [
             "CHATBLIZZ_KAFKA_BROKERS": "k1:9092,k2:9093", "CHATBLIZZ_KAFKA_TOPIC": "chat.messages-v2", "CHATBLIZZ_KAFKA_GROUP": "nodes",
-            "CHATBLIZZ_KAFKA_PROPERTIES": "security.protocol=SASL_SSL; sasl.password=a=b",
+            "CHATBLIZZ_KAFKA_PROPERTIES": "security.protocol=SASL_SSL; sasl.password=a=b", "CHATBLIZZ_KAFKA_RECORD_FORMAT": "json",
         ]
         guard KafkaConfiguration.isAvailable else {
             #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: environment) }
@@ -73,6 +74,8 @@ struct ConfigurationTests {
         let kafka = try #require(try AppConfiguration(environment: environment).kafka)
         #expect(kafka.brokers == "k1:9092,k2:9093" && kafka.topic == "chat.messages-v2" && kafka.groupID == "nodes")
         #expect(kafka.properties == ["security.protocol": "SASL_SSL", "sasl.password": "a=b"])
+        #expect(kafka.recordFormat == .json)
+        #expect(try AppConfiguration(environment: ["CHATBLIZZ_KAFKA_BROKERS": "k1:9092"]).kafka?.recordFormat == .binary)
         #expect(try AppConfiguration(environment: [:]).kafka == nil)
     }
 }

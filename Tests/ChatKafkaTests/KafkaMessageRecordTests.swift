@@ -35,6 +35,9 @@ struct KafkaMessageRecordTests {
         let bytes = try record.encoded()
         #expect(bytes.first == KafkaMessageRecord.magic && bytes[1] == KafkaMessageRecord.currentVersion)
         #expect(try KafkaMessageRecord.decode(bytes) == record)
+        let json = try record.encoded(as: .json)
+        #expect(json.first == UInt8(ascii: "{"))
+        #expect(try KafkaMessageRecord.decode(json) == record)
     }
 
     @Test func versionOneJSONRecordsStillDecode() throws {
@@ -61,8 +64,10 @@ struct KafkaMessageRecordTests {
 
     @Test func otherVersionsBadFlagsAndOverlongLengthsAreErrors() throws {
         var bytes = try Self.bare.encoded()
-        bytes[1] = 3
-        #expect(throws: KafkaError.self) { try KafkaMessageRecord.decode(bytes) }
+        bytes[1] = KafkaMessageRecord.currentVersion + 1
+        #expect(throws: KafkaRecordFromNewerVersion.self) { try KafkaMessageRecord.decode(bytes) }
+        bytes[1] = 1
+        #expect(throws: KafkaError.self, "version 1 is JSON, never binary") { try KafkaMessageRecord.decode(bytes) }
         #expect(throws: KafkaError.self) { try KafkaMessageRecord.decode([0x00, 0x02]) }
         #expect(throws: KafkaError.self) { try KafkaMessageRecord.decode([KafkaMessageRecord.magic, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) }
         // The first optional field (the client message id) flagged 2.

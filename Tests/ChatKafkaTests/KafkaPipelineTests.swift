@@ -57,7 +57,7 @@ struct KafkaPipelineTests {
         _ body: @Sendable (KafkaMessagePipeline, KafkaProducer) async throws -> R
     ) async throws -> R {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
-        let pipeline = KafkaMessagePipeline(producer: producer, store: store)
+        let pipeline = KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await producer.run() }
             if persist {
@@ -70,9 +70,9 @@ struct KafkaPipelineTests {
         }
     }
 
-    /// Waits (at most 20 s) until `condition` holds.
-    static func eventually(_ condition: @Sendable () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(20)
+    /// Waits (at most `limit`) until `condition` holds.
+    static func eventually(within limit: Duration = .seconds(20), _ condition: @Sendable () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if try await condition() { return true }
             try await Task.sleep(for: .milliseconds(20))
@@ -190,6 +190,67 @@ struct KafkaPipelineTests {
             try await producer.produce(key: message.conversationID.rawValue, value: Array(#"{"version":99}"#.utf8))
             _ = try await pipeline.submit(message, origin: nil)
             #expect(try await Self.eventually { await store.message(id: message.id) != nil })
+        }
+    }
+
+    /// Runs `body`, failing the test if it takes longer than `limit`.
+    static func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await body()
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return false
+            }
+            let finished = try await group.next() ?? false
+            group.cancelAll()
+            #expect(finished, "did not finish within \(limit)")
+        }
+    }
+
+    /// A record of a layout newer than this node's stops the persister, and it is not skipped: the offset is not
+    /// committed, so the next persister of the group gets the same record (and stops too).
+    @Test func aRecordOfANewerLayoutStopsThePersisterWithoutSkippingIt() async throws {
+        guard let brokers = TestBroker.brokers() else { return }
+        let configuration = TestBroker.configuration(brokers: brokers)
+        let store = MemoryMessageStore()
+        let message = Self.draft(1, to: 1)
+        var newer = try KafkaMessageRecord(message: message, origin: nil).encoded()
+        newer[1] = KafkaMessageRecord.currentVersion + 1
+        try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), persist: false) { [newer] _, producer in
+            try await producer.produce(key: message.conversationID.rawValue, value: newer)
+        }
+        for _ in 0..<2 {
+            try await Self.within(.seconds(40)) {
+                await #expect(throws: KafkaRecordFromNewerVersion.self) {
+                    try await KafkaMessagePersister(configuration: configuration, store: store, events: MemoryEventBus(), logger: Self.logger).run()
+                }
+            }
+        }
+        #expect(await store.message(id: message.id) == nil)
+    }
+
+    /// A persister stopped while the store is down does not commit the batch it could not store: the next persister
+    /// stores it. Version 1 (JSON) records, as a node of an older version or `recordFormat = .json` writes them, are
+    /// stored like the others.
+    @Test func aBatchThatWasNotStoredIsNotCommittedAtShutdown() async throws {
+        guard let brokers = TestBroker.brokers() else { return }
+        var configuration = TestBroker.configuration(brokers: brokers)
+        configuration.recordFormat = .json
+        let down = ObservedMessageStore()
+        await down.failAppends(Int.max)
+        let message = Self.draft(1, to: 1)
+        try await Self.withPipeline(configuration, store: down, events: MemoryEventBus()) { pipeline, _ in
+            _ = try await pipeline.submit(message, origin: nil)
+            #expect(try await Self.eventually { await down.appendCalls.count >= 2 })
+        }
+        #expect(await down.inner.message(id: message.id) == nil)
+        let up = MemoryMessageStore()
+        try await Self.withPipeline(configuration, store: up, events: MemoryEventBus()) { _, _ in
+            let stored = try await Self.eventually(within: .seconds(40)) { await up.message(id: message.id)?.body == message.body }
+            #expect(stored)
         }
     }
 

@@ -41,6 +41,12 @@ extension AppConfiguration {
                 configuration.properties[parts[0].trimmingCharacters(in: .whitespaces)] = String(parts[1])
             }
         }
+        if let format = try reader.string("CHATBLIZZ_KAFKA_RECORD_FORMAT") {
+            guard let format = KafkaRecordFormat(rawValue: format) else {
+                throw ConfigurationError(key: "CHATBLIZZ_KAFKA_RECORD_FORMAT", "must be binary or json")
+            }
+            configuration.recordFormat = format
+        }
         guard KafkaConfiguration.isAvailable else {
             throw ConfigurationError(key: "CHATBLIZZ_KAFKA_BROKERS", "is set, but this build has no Kafka support: build with `--traits Kafka`")
         }
