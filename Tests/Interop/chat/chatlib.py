@@ -95,16 +95,27 @@ class Device:
         await self.catch_up()
         self.connected.set()
 
-    async def catch_up(self):
+    async def catch_up(self, give_up_after=120.0):
         """Pulls everything missed since the cursor. If the server dropped the connection meanwhile (a loaded machine
-        can miss heartbeats), the device reconnects, which catches up again."""
+        can miss heartbeats), the device reconnects, which catches up again. A reply that does not come in 15 s is
+        asked for again (sync is idempotent), on a new connection if this one is gone, until `give_up_after` seconds."""
+        deadline = asyncio.get_event_loop().time() + give_up_after
         while True:
+            sio = self.sio
             try:
-                reply = await self.sio.call("sync", {"since": self.cursor} if self.cursor else {}, timeout=15)
+                reply = await sio.call("sync", {"since": self.cursor} if self.cursor else {}, timeout=15)
             except (socketio.exceptions.BadNamespaceError, socketio.exceptions.DisconnectedError):
                 await self.disconnect()
                 await self.connect()
                 return
+            except socketio.exceptions.TimeoutError:
+                if asyncio.get_event_loop().time() > deadline:
+                    raise AssertionError(f"{self.name}: no sync reply in {give_up_after} s")
+                if not sio.connected:
+                    await self.disconnect()
+                    await self.connect()
+                    return
+                continue
             assert reply["ok"], reply
             for message in reply["messages"]:
                 self.upsert(message)
