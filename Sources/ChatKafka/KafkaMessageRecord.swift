@@ -25,7 +25,7 @@ struct KafkaMessageRecord: Sendable, Hashable {
     /// times as 8 little-endian bytes, optional fields behind a 0 (absent) or 1 (present) byte, and the file attachment
     /// as its JSON text (files are rare, and their JSON is the shape the SQL stores keep).
     func encoded(as format: KafkaRecordFormat = .binary) throws -> [UInt8] {
-        guard format == .binary else { return Array(try Self.attachmentEncoder.encode(Version1(version: 1, message: message, origin: origin))) }
+        guard format == .binary else { return Array(try Self.jsonEncoder.encode(Version1(version: 1, message: message, origin: origin))) }
         var writer = KafkaRecordWriter(capacity: 160 + message.body.utf8.count)
         writer.byte(Self.magic)
         writer.byte(Self.currentVersion)
@@ -42,7 +42,7 @@ struct KafkaMessageRecord: Sendable, Hashable {
         writer.optionalTime(message.deliveredAt)
         writer.optionalTime(message.readAt)
         writer.time(message.updatedAt)
-        let file = try message.file.map { String(decoding: try Self.attachmentEncoder.encode($0), as: UTF8.self) }
+        let file = try message.file.map { String(decoding: try Self.jsonEncoder.encode($0), as: UTF8.self) }
         writer.optionalString(file)
         writer.optionalString(origin)
         return writer.bytes
@@ -74,7 +74,7 @@ struct KafkaMessageRecord: Sendable, Hashable {
         message.deliveredAt = try reader.optionalTime()
         message.readAt = try reader.optionalTime()
         message.updatedAt = try reader.time()
-        message.file = try reader.optionalString().map { try attachmentDecoder.decode(FileAttachment.self, from: Data($0.utf8)) }
+        message.file = try reader.optionalString().map { try jsonDecoder.decode(FileAttachment.self, from: Data($0.utf8)) }
         let origin = try reader.optionalString()
         guard reader.isAtEnd else { throw KafkaError(code: 0, message: "\(reader.remaining) bytes after the record") }
         return KafkaMessageRecord(message: message, origin: origin)
@@ -88,14 +88,14 @@ struct KafkaMessageRecord: Sendable, Hashable {
     }
 
     private static func decodeVersion1(_ bytes: [UInt8]) throws -> KafkaMessageRecord {
-        let record = try attachmentDecoder.decode(Version1.self, from: Data(bytes))
+        let record = try jsonDecoder.decode(Version1.self, from: Data(bytes))
         guard record.version == 1 else { throw KafkaError(code: 0, message: "record version \(record.version) is not 1") }
         return KafkaMessageRecord(message: record.message, origin: record.origin)
     }
 
-    /// Shared: both are safe to use from several threads at once.
-    private static let attachmentEncoder = JSONEncoder()
-    private static let attachmentDecoder = JSONDecoder()
+    /// For version 1 records and file attachments; shared, since both are safe to use from several threads at once.
+    private static let jsonEncoder = JSONEncoder()
+    private static let jsonDecoder = JSONDecoder()
 }
 
 /// How the pipeline writes its records: `binary` (version 2, the default) or `json` (version 1, which every version
@@ -113,106 +113,4 @@ struct KafkaRecordFromNewerVersion: Error, CustomStringConvertible {
     var description: String {
         "a Kafka record of version \(version), newer than this node's \(KafkaMessageRecord.currentVersion): upgrade this node"
     }
-}
-
-/// Appends a record's fields to a byte array.
-struct KafkaRecordWriter {
-    private(set) var bytes: [UInt8] = []
-
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
-
-    mutating func byte(_ value: UInt8) { bytes.append(value) }
-
-    mutating func varint(_ value: Int) {
-        var value = UInt64(value)
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        bytes.append(UInt8(value))
-    }
-
-    mutating func string(_ value: String) {
-        varint(value.utf8.count)
-        bytes.append(contentsOf: value.utf8)
-    }
-
-    mutating func time(_ value: Timestamp) {
-        withUnsafeBytes(of: value.milliseconds.littleEndian) { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func optionalString(_ value: String?) {
-        byte(value == nil ? 0 : 1)
-        if let value { string(value) }
-    }
-
-    mutating func optionalTime(_ value: Timestamp?) {
-        byte(value == nil ? 0 : 1)
-        if let value { time(value) }
-    }
-}
-
-/// Reads a record's fields, checking every length against what is left.
-struct KafkaRecordReader {
-    private let bytes: [UInt8]
-    private var offset: Int
-
-    init(_ bytes: [UInt8], offset: Int) {
-        self.bytes = bytes
-        self.offset = offset
-    }
-
-    var isAtEnd: Bool { offset == bytes.count }
-    var remaining: Int { bytes.count - offset }
-
-    mutating func byte() throws -> UInt8 {
-        guard offset < bytes.count else { throw Self.truncated }
-        defer { offset += 1 }
-        return bytes[offset]
-    }
-
-    /// At most 4 bytes (lengths under 256 MiB): a longer varint is malformed, whatever it says.
-    mutating func varint() throws -> Int {
-        var value = 0
-        for shift in stride(from: 0, to: 28, by: 7) {
-            let byte = try byte()
-            value |= Int(byte & 0x7F) << shift
-            if byte < 0x80 { return value }
-        }
-        throw KafkaError(code: 0, message: "a length in the record is too long")
-    }
-
-    mutating func string() throws -> String {
-        let count = try varint()
-        guard count <= remaining else { throw Self.truncated }
-        defer { offset += count }
-        return String(decoding: bytes[offset..<offset + count], as: UTF8.self)
-    }
-
-    mutating func time() throws -> Timestamp {
-        guard remaining >= 8 else { throw Self.truncated }
-        var milliseconds: UInt64 = 0
-        for index in 0..<8 { milliseconds |= UInt64(bytes[offset + index]) << (8 * index) }
-        offset += 8
-        return Timestamp(milliseconds: Int64(bitPattern: milliseconds))
-    }
-
-    mutating func optionalString() throws -> String? {
-        try isPresent() ? try string() : nil
-    }
-
-    mutating func optionalTime() throws -> Timestamp? {
-        try isPresent() ? try time() : nil
-    }
-
-    /// An optional field's flag.
-    private mutating func isPresent() throws -> Bool {
-        switch try byte() {
-        case 0: return false
-        case 1: return true
-        case let flag: throw KafkaError(code: 0, message: "an optional field's flag is \(flag), not 0 or 1")
-        }
-    }
-
-    private static let truncated = KafkaError(code: 0, message: "the record is truncated")
 }
