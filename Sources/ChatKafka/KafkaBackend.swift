@@ -19,10 +19,11 @@ public struct KafkaBackend: Sendable {
     ) throws -> KafkaBackend {
         #if Kafka
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let backlog = KafkaBacklog(limit: configuration.maxUnstoredRecords, timeout: configuration.deliveryTimeout)
         return KafkaBackend(
-            pipeline: KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat),
+            pipeline: KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat, backlog: backlog),
             producer: producer,
-            persister: KafkaMessagePersister(configuration: configuration, store: store, events: events, logger: logger)
+            persister: KafkaMessagePersister(configuration: configuration, store: store, events: events, backlog: backlog, logger: logger)
         )
         #else
         throw KafkaError(code: -1, message: "this build has no Kafka support: build with `--traits Kafka` (needs librdkafka-dev)")

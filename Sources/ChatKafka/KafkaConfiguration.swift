@@ -12,6 +12,9 @@ public struct KafkaConfiguration: Sendable, Hashable {
     public var deliveryTimeout: Duration
     /// The most records persisted in one store transaction.
     public var maxBatchSize: Int
+    /// The most records of this node's partitions that may wait to be stored before the node holds new sends (each
+    /// waits up to `deliveryTimeout`, then fails as unavailable); 0 never holds them. See ``KafkaBacklog``.
+    public var maxUnstoredRecords: Int
     /// Further librdkafka properties for both clients (TLS, SASL, …), applied last.
     public var properties: [String: String]
     /// The layout of the records this node writes; every layout is read.
@@ -23,6 +26,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
         groupID: String = "chatblizz",
         deliveryTimeout: Duration = .seconds(10),
         maxBatchSize: Int = 512,
+        maxUnstoredRecords: Int = 2_000,
         properties: [String: String] = [:],
         recordFormat: KafkaRecordFormat = .binary
     ) {
@@ -31,6 +35,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
         self.groupID = groupID
         self.deliveryTimeout = deliveryTimeout
         self.maxBatchSize = maxBatchSize
+        self.maxUnstoredRecords = maxUnstoredRecords
         self.properties = properties
         self.recordFormat = recordFormat
     }

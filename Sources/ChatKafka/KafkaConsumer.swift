@@ -78,6 +78,28 @@ final class KafkaConsumer: @unchecked Sendable {
         return (records, errors)
     }
 
+    /// The records of this consumer's partitions that the brokers hold and `poll` has not returned: per assigned
+    /// partition, the high watermark last fetched minus the position. A partition not read from yet counts as none.
+    ///
+    /// It may wait for librdkafka's own thread (the assignment), so call it from a thread that may block.
+    func unread() -> Int {
+        var assignment: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR, let partitions = assignment else { return 0 }
+        defer { rd_kafka_topic_partition_list_destroy(partitions) }
+        guard rd_kafka_position(handle, partitions) == RD_KAFKA_RESP_ERR_NO_ERROR else { return 0 }
+        var unread = 0
+        for index in 0..<Int(partitions.pointee.cnt) {
+            let partition = partitions.pointee.elems[index]
+            guard partition.err == RD_KAFKA_RESP_ERR_NO_ERROR, partition.offset >= 0 else { continue }
+            var low: Int64 = 0
+            var high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR
+            else { continue }
+            unread += Int(max(0, high - partition.offset))
+        }
+        return unread
+    }
+
     /// Commits the positions after every record `poll` returned; `synchronously` waits for the broker's answer,
     /// otherwise the commit goes out in the background (a lost one only means those records are stored again later).
     func commit(synchronously: Bool) throws {

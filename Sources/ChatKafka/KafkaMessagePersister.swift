@@ -10,17 +10,30 @@ import ServiceLifecycle
 ///
 /// Nothing is committed before it is stored, so a crash or a rebalance redelivers at most the last batch; `append` is
 /// idempotent on ids, so a redelivered message is neither stored nor announced twice.
+///
+/// With a ``KafkaBacklog``, it reports every `sampleInterval` how many records of its partitions it has not stored, so
+/// that the node's sends wait while it is too far behind.
 public struct KafkaMessagePersister: Service {
     private let configuration: KafkaConfiguration
     private let store: any MessageStore
     private let events: any EventBus
+    private let backlog: KafkaBacklog?
     private let clock: ChatClock
     private let logger: Logger
+    static let sampleInterval = Duration.milliseconds(25)
 
-    public init(configuration: KafkaConfiguration, store: any MessageStore, events: any EventBus, clock: ChatClock = .system, logger: Logger) {
+    public init(
+        configuration: KafkaConfiguration,
+        store: any MessageStore,
+        events: any EventBus,
+        backlog: KafkaBacklog? = nil,
+        clock: ChatClock = .system,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.events = events
+        self.backlog = backlog
         self.clock = clock
         self.logger = logger
     }
@@ -29,7 +42,8 @@ public struct KafkaMessagePersister: Service {
     /// ``KafkaRecordFromNewerVersion`` when a record is of a layout this node cannot read: it then leaves the group
     /// without committing that batch, so a node that can read it stores it, and the service's end stops this node.
     public func run() async throws {
-        let thread = NIOThreadPool(numberOfThreads: 1)
+        // One thread polls and commits; the second, with a backlog, samples how far behind the persister is.
+        let thread = NIOThreadPool(numberOfThreads: backlog == nil ? 1 : 2)
         thread.start()
         let consumer: KafkaConsumer
         do {
@@ -39,40 +53,21 @@ public struct KafkaMessagePersister: Service {
             throw error
         }
         let stop = StopFlag()
-        var unreadable: KafkaRecordFromNewerVersion?
-        // Whether every polled batch was stored, so that the consumer's positions may be committed.
-        var everyBatchStored = true
+        var ending = Ending.stopped
         await stop.settingOnShutdown {
-            while !stop.isSet {
-                let (records, errors) =
-                    (try? await thread.runIfActive { [maxBatchSize = configuration.maxBatchSize] in
-                        consumer.poll(limit: maxBatchSize, timeoutMilliseconds: 100)
-                    }) ?? ([], [])
-                for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
-                guard !records.isEmpty else { continue }
-                switch await persist(records, until: stop) {
-                case .stored:
-                    break
-                case .stopping:
-                    everyBatchStored = false
-                    return
-                case .unreadable(let error):
-                    logger.critical("stopping: a Kafka record is newer than this node can read", metadata: ["error": "\(error)"])
-                    everyBatchStored = false
-                    unreadable = error
-                    return
+            await withDiscardingTaskGroup { group in
+                if let backlog {
+                    group.addTask { await Self.sample(consumer, on: thread, into: backlog, until: stop) }
                 }
-                // In the background: the next poll need not wait for the broker.
-                let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
-                if case .failure(let error) = committed {
-                    // The next commit covers these offsets too; until then a restart redelivers them, harmlessly.
-                    logger.warning("Kafka offset commit failed", metadata: ["error": "\(error)"])
-                }
+                ending = await consume(consumer, on: thread, until: stop)
+                // Ends the sampling too.
+                stop.set()
             }
         }
+        backlog?.close()
         // The last positions are committed before leaving the group, so the next owner starts after them; but not past
         // a batch that was not stored (the store kept failing, or a record was unreadable): the next owner gets it.
-        let commitLast = everyBatchStored
+        let commitLast = if case .stopped = ending { true } else { false }
         await thread.runEvenIfCancelled {
             do {
                 if commitLast { try consumer.commit(synchronously: true) }
@@ -82,7 +77,61 @@ public struct KafkaMessagePersister: Service {
             consumer.close()
         }
         try? await thread.shutdownGracefully()
-        if let unreadable { throw unreadable }
+        if case .unreadable(let error) = ending { throw error }
+    }
+
+    private enum Ending {
+        /// Every polled batch was stored, so the consumer's positions may be committed.
+        case stopped
+        /// The store kept failing when the service stopped: the last batch was not stored.
+        case storeFailing
+        /// Nothing of the last batch was stored: a record is of a newer layout.
+        case unreadable(KafkaRecordFromNewerVersion)
+    }
+
+    /// Polls, stores and commits batches until `stop` is set, the store fails while stopping, or a record is unreadable.
+    private func consume(_ consumer: KafkaConsumer, on thread: NIOThreadPool, until stop: StopFlag) async -> Ending {
+        while !stop.isSet {
+            let (records, errors) =
+                (try? await thread.runIfActive { [maxBatchSize = configuration.maxBatchSize] in
+                    consumer.poll(limit: maxBatchSize, timeoutMilliseconds: 100)
+                }) ?? ([], [])
+            for error in errors { logger.warning("Kafka consumer error", metadata: ["error": "\(error)"]) }
+            guard !records.isEmpty else { continue }
+            backlog?.storing(records.count)
+            defer { backlog?.storing(0) }
+            switch await persist(records, until: stop) {
+            case .stored:
+                break
+            case .stopping:
+                return .storeFailing
+            case .unreadable(let error):
+                logger.critical("stopping: a Kafka record is newer than this node can read", metadata: ["error": "\(error)"])
+                return .unreadable(error)
+            }
+            // In the background: the next poll need not wait for the broker.
+            let committed = await thread.runEvenIfCancelled { Result { try consumer.commit(synchronously: false) } }
+            if case .failure(let error) = committed {
+                // The next commit covers these offsets too; until then a restart redelivers them, harmlessly.
+                logger.warning("Kafka offset commit failed", metadata: ["error": "\(error)"])
+            }
+        }
+        return .stopped
+    }
+
+    /// Reports the unstored records to `backlog` until `stop` is set.
+    private static func sample(
+        _ consumer: KafkaConsumer,
+        on thread: NIOThreadPool,
+        into backlog: KafkaBacklog,
+        until stop: StopFlag
+    ) async {
+        while !stop.isSet {
+            if let unread = try? await thread.runIfActive({ consumer.unread() }) {
+                backlog.update(unread: unread)
+            }
+            try? await Task.sleep(for: sampleInterval)
+        }
     }
 
     private enum PersistResult {

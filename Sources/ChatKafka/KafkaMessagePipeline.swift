@@ -8,18 +8,22 @@ import ChatCore
 /// A retried send (same sender and `clientMessageID`) resolves to the first: from what this node sent lately, else from
 /// the store (one query for the keys of many concurrent sends); only then is a new record produced. Records are keyed by conversation, so a conversation's messages keep
 /// their order in one partition.
+///
+/// With a ``KafkaBacklog``, a new record waits while this node's persister is too far behind (see there).
 public final class KafkaMessagePipeline: MessagePipeline {
     private let producer: KafkaProducer
     private let recordFormat: KafkaRecordFormat
+    private let backlog: KafkaBacklog?
     private let recent = RecentSends()
     /// Retry checks against the store, many sends' keys per query.
     private let lookups: GroupCommit<ClientMessageKey, Message?>
 
     public var announcesCreatedMessages: Bool { true }
 
-    public init(producer: KafkaProducer, store: any MessageStore, recordFormat: KafkaRecordFormat = .binary) {
+    public init(producer: KafkaProducer, store: any MessageStore, recordFormat: KafkaRecordFormat = .binary, backlog: KafkaBacklog? = nil) {
         self.producer = producer
         self.recordFormat = recordFormat
+        self.backlog = backlog
         self.lookups = GroupCommit(maxBatchSize: 256) { keys in
             let found = try await store.messages(sentWith: keys)
             var byKey: [ClientMessageKey: Message] = [:]
@@ -63,6 +67,7 @@ public final class KafkaMessagePipeline: MessagePipeline {
     }
 
     private func produce(_ draft: MessageDraft, origin: String?) async throws {
+        try await backlog?.admit()
         let value = try KafkaMessageRecord(message: draft, origin: origin).encoded(as: recordFormat)
         do {
             try await producer.produce(key: draft.conversationID.rawValue, value: value)

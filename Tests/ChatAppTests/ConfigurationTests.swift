@@ -51,6 +51,7 @@ struct ConfigurationTests {
         ("CHATBLIZZ_KAFKA_TOPIC", "has space"), ("CHATBLIZZ_KAFKA_TOPIC", ".."), ("CHATBLIZZ_KAFKA_TOPIC", String(repeating: "t", count: 250)),
         ("CHATBLIZZ_KAFKA_GROUP", "bell\u{7}"), ("CHATBLIZZ_KAFKA_PROPERTIES", "no-equals-sign"), ("CHATBLIZZ_KAFKA_PROPERTIES", "=value"),
         ("CHATBLIZZ_KAFKA_RECORD_FORMAT", "avro"), ("CHATBLIZZ_KAFKA_RECORD_FORMAT", "JSON"),
+        ("CHATBLIZZ_KAFKA_MAX_UNSTORED", "-1"), ("CHATBLIZZ_KAFKA_MAX_UNSTORED", "10000001"), ("CHATBLIZZ_KAFKA_MAX_UNSTORED", "lots"),
     ])
     func badKafkaSettingsNameTheirKey(_ key: String, _ value: String) throws {
         do {
@@ -66,6 +67,7 @@ struct ConfigurationTests {
         let environment = [
             "CHATBLIZZ_KAFKA_BROKERS": "k1:9092,k2:9093", "CHATBLIZZ_KAFKA_TOPIC": "chat.messages-v2", "CHATBLIZZ_KAFKA_GROUP": "nodes",
             "CHATBLIZZ_KAFKA_PROPERTIES": "security.protocol=SASL_SSL; sasl.password=a=b", "CHATBLIZZ_KAFKA_RECORD_FORMAT": "json",
+            "CHATBLIZZ_KAFKA_MAX_UNSTORED": "0",
         ]
         guard KafkaConfiguration.isAvailable else {
             #expect(throws: ConfigurationError.self) { try AppConfiguration(environment: environment) }
@@ -74,8 +76,9 @@ struct ConfigurationTests {
         let kafka = try #require(try AppConfiguration(environment: environment).kafka)
         #expect(kafka.brokers == "k1:9092,k2:9093" && kafka.topic == "chat.messages-v2" && kafka.groupID == "nodes")
         #expect(kafka.properties == ["security.protocol": "SASL_SSL", "sasl.password": "a=b"])
-        #expect(kafka.recordFormat == .json)
-        #expect(try AppConfiguration(environment: ["CHATBLIZZ_KAFKA_BROKERS": "k1:9092"]).kafka?.recordFormat == .binary)
+        #expect(kafka.recordFormat == .json && kafka.maxUnstoredRecords == 0)
+        let defaults = try #require(try AppConfiguration(environment: ["CHATBLIZZ_KAFKA_BROKERS": "k1:9092"]).kafka)
+        #expect(defaults.recordFormat == .binary && defaults.maxUnstoredRecords == 2_000)
         #expect(try AppConfiguration(environment: [:]).kafka == nil)
     }
 }

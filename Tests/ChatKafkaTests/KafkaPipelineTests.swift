@@ -54,15 +54,17 @@ struct KafkaPipelineTests {
         store: any MessageStore,
         events: any EventBus,
         persist: Bool = true,
+        backlog: KafkaBacklog? = nil,
         _ body: @Sendable (KafkaMessagePipeline, KafkaProducer) async throws -> R
     ) async throws -> R {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
-        let pipeline = KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat)
+        let pipeline = KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat, backlog: backlog)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await producer.run() }
             if persist {
                 group.addTask {
-                    try await KafkaMessagePersister(configuration: configuration, store: store, events: events, logger: logger).run()
+                    try await KafkaMessagePersister(configuration: configuration, store: store, events: events, backlog: backlog, logger: logger)
+                        .run()
                 }
             }
             defer { group.cancelAll() }
@@ -252,6 +254,80 @@ struct KafkaPipelineTests {
             let stored = try await Self.eventually(within: .seconds(40)) { await up.message(id: message.id)?.body == message.body }
             #expect(stored)
         }
+    }
+
+    /// Sends wait while the persister is behind: one sender, faster than a slow store, never gets more than the limit
+    /// (plus what it sends between two samples, and the batch being stored) ahead of it, and every send succeeds.
+    @Test func sendsWaitWhileThePersisterIsBehind() async throws {
+        guard let brokers = TestBroker.brokers() else { return }
+        var configuration = TestBroker.configuration(brokers: brokers)
+        configuration.maxBatchSize = 10
+        let backlog = KafkaBacklog(limit: 20, timeout: .seconds(30))
+        // About 50 messages a second.
+        let store = ObservedMessageStore(appendDelay: .milliseconds(200))
+        let conversation = Self.draft(0, to: 1).conversationID
+        let count = 300
+        let mostAhead = try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog) { pipeline, _ in
+            try await Self.persisterReads(pipeline, store: store.inner)
+            var mostAhead = 0
+            for n in 1...count {
+                _ = try await pipeline.submit(Self.draft(n, to: 1), origin: nil)
+                let stored = await store.inner.page(of: conversation, MessagePageRequest(limit: 500)).messages.count
+                mostAhead = max(mostAhead, n + 1 - stored)
+            }
+            #expect(try await Self.eventually(within: .seconds(30)) { await store.appendCalls.reduce(0, +) >= count + 1 })
+            return mostAhead
+        }
+        // Without the backlog the sender is ~290 ahead: the broker acknowledges far faster than the store stores.
+        #expect(mostAhead <= 100, "the sender got \(mostAhead) messages ahead of the store")
+        #expect(mostAhead > 20, "the store was never behind: the test proves nothing")
+    }
+
+    /// A send held longer than the delivery timeout fails as unavailable, and its record is never produced; once the
+    /// store is back, every acknowledged message is stored.
+    @Test func aSendHeldPastTheDeliveryTimeoutFailsAndIsNotProduced() async throws {
+        guard let brokers = TestBroker.brokers() else { return }
+        var configuration = TestBroker.configuration(brokers: brokers)
+        configuration.deliveryTimeout = .seconds(1)
+        let backlog = KafkaBacklog(limit: 5, timeout: configuration.deliveryTimeout)
+        let store = ObservedMessageStore()
+        let conversation = Self.draft(0, to: 1).conversationID
+        try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog) { pipeline, _ in
+            try await Self.persisterReads(pipeline, store: store.inner)
+            await store.failAppends(Int.max)
+            var acknowledged = 1
+            var refused: MessageDraft?
+            for n in 1...200 {
+                let draft = Self.draft(n, to: 1)
+                do {
+                    _ = try await pipeline.submit(draft, origin: nil)
+                    acknowledged += 1
+                } catch let error as ChatError where error.code == .unavailable {
+                    refused = draft
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            let held = try #require(refused, "200 sends were acknowledged while nothing was stored")
+            #expect(acknowledged > 5 && acknowledged < 50)
+            await store.failAppends(0)
+            // The persister catches up, and a send goes through again.
+            _ = try await pipeline.submit(Self.draft(1_000, to: 1), origin: nil)
+            let expected = acknowledged + 1
+            let everyAcknowledged = try await Self.eventually(within: .seconds(30)) {
+                await store.inner.page(of: conversation, MessagePageRequest(limit: 500)).messages.count == expected
+            }
+            #expect(everyAcknowledged)
+            #expect(await store.inner.message(id: held.id) == nil)
+        }
+    }
+
+    /// Sends message 0 of `draft(_:to: 1)` and waits until it is stored: the persister has joined its group and knows
+    /// its position in the conversation's partition, so it can tell how far behind it is.
+    static func persisterReads(_ pipeline: KafkaMessagePipeline, store: MemoryMessageStore) async throws {
+        let first = Self.draft(0, to: 1)
+        _ = try await pipeline.submit(first, origin: nil)
+        #expect(try await Self.eventually(within: .seconds(40)) { await store.message(id: first.id) != nil })
     }
 
     /// With no broker to acknowledge it, a send fails as unavailable once the delivery timeout passes: never a hang,

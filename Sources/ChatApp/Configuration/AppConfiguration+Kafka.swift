@@ -47,6 +47,9 @@ extension AppConfiguration {
             }
             configuration.recordFormat = format
         }
+        if let limit = try reader.int("CHATBLIZZ_KAFKA_MAX_UNSTORED", in: 0...10_000_000) {
+            configuration.maxUnstoredRecords = limit
+        }
         guard KafkaConfiguration.isAvailable else {
             throw ConfigurationError(key: "CHATBLIZZ_KAFKA_BROKERS", "is set, but this build has no Kafka support: build with `--traits Kafka`")
         }

@@ -61,7 +61,8 @@ public struct AppConfiguration: Sendable {
     /// `CHATBLIZZ_KAFKA_BROKERS` (`host:port[,host:port…]`), with `CHATBLIZZ_KAFKA_TOPIC` (default `MESSAGES`) and
     /// `CHATBLIZZ_KAFKA_GROUP` (default `chatblizz`): when set, messages go through the Kafka pipeline (acknowledged once
     /// the brokers have them, stored by the nodes' consumer group); unset, they are written to the database directly.
-    /// `CHATBLIZZ_KAFKA_PROPERTIES` adds librdkafka properties to both clients (`name=value;name=value`: TLS, SASL).
+    /// `CHATBLIZZ_KAFKA_PROPERTIES` adds librdkafka properties to both clients (`name=value;name=value`: TLS, SASL);
+    /// `CHATBLIZZ_KAFKA_MAX_UNSTORED` (default 2000, 0 = never) holds sends while this node's persister is further behind.
     /// Needs a build with the `Kafka` trait.
     public var kafka: KafkaConfiguration?
     /// `CHATBLIZZ_PRESENCE_TTL_MS` (default 30000): a node silent this long is considered gone and its users offline.
