@@ -7,7 +7,8 @@ start_kafka() {
     give_to_unprivileged "$dir"
     run_unprivileged python3 "$root/scripts/kafka-broker.py" "$dir/address" >"$dir/broker.log" 2>&1 &
     pid=$!
-    cleanup_hooks+=("kill $pid")
+    # $pid is the subshell that runs runuser, which outlives it: the broker is found by its address file instead.
+    cleanup_hooks+=("kill $pid; pkill -f -- 'kafka-broker.py $dir/address'")
     deadline=$((SECONDS + 30))
     until [ -s "$dir/address" ]; do
         kill -0 "$pid" 2>/dev/null || { cat "$dir/broker.log" >&2; return 1; }
