@@ -1,13 +1,16 @@
 import ChatCore
 
 /// A `MessageStore` for tests of what sits on top of one: a `MemoryMessageStore` whose `append` records each call, can
-/// be slowed, and can be made to fail (once, or until told otherwise) with `ChatError(.unavailable)`.
+/// be slowed, and can be made to fail (once, or until told otherwise) with `ChatError(.unavailable)`, and which records
+/// the marks of each `apply`.
 public actor ObservedMessageStore: MessageStore {
     public let inner = MemoryMessageStore()
     /// The number of drafts of each `append` call, in order.
     public private(set) var appendCalls: [Int] = []
     /// When each `append` began.
     public private(set) var appendStarts: [ContinuousClock.Instant] = []
+    /// The marks of each `apply` call, in order.
+    public private(set) var applied: [[ReceiptMark]] = []
     private var appendDelay: Duration = .zero
     private var failuresLeft = 0
 
@@ -44,6 +47,10 @@ public actor ObservedMessageStore: MessageStore {
     }
     public func markDelivered(in conversation: ConversationID, recipient: UserID, upTo: MessageCursor, at time: Timestamp) async throws -> Int {
         await inner.markDelivered(in: conversation, recipient: recipient, upTo: upTo, at: time)
+    }
+    public func apply(_ marks: [ReceiptMark]) async throws -> [Int] {
+        applied.append(marks)
+        return try await inner.apply(marks)
     }
     public func unreadCounts(for user: UserID) async throws -> [UserID: Int] { await inner.unreadCounts(for: user) }
     public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {

@@ -225,25 +225,73 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
 
     private func dispatch(_ packet: SocketIOPacket, to socket: SocketIOSocket) async {
         guard let (name, arguments) = packet.eventNameAndArguments else { return }
-        let ack: SocketIOAck
-        if let ackID = packet.ackID {
-            let namespace = socket.namespace.name
-            ack = SocketIOAck { [weak socket] arguments in
-                socket?.send(SocketIOPacket(type: .ack, namespace: namespace, ackID: ackID, data: .array(arguments)))
+        let ack = Self.ack(for: packet, from: socket)
+        let (coalesced, events, any) = socket.namespace.handlers.value.withLock { ($0.coalesced[name], $0.events[name] ?? [], $0.any) }
+        if let coalescing = coalesced {
+            var calls = [SocketIOEventCall(arguments: arguments, ack: ack)]
+            if packet.type == .event, coalescing.limit > 1, let key = coalescing.key(arguments) {
+                for queued in self.takeQueued(name, key: key, of: coalescing, namespace: socket.namespace.name) {
+                    calls.append(SocketIOEventCall(arguments: queued.arguments, ack: Self.ack(for: queued.packet, from: socket)))
+                }
             }
-        } else {
-            ack = SocketIOAck(send: nil)
+            do {
+                try await coalescing.handler(socket, calls)
+            } catch {
+                socket.namespace.onHandlerError?(error, socket, name)
+            }
+            return
         }
-        let shared = socket.namespace.handlers.value.withLock { ($0.events[name] ?? [], $0.any) }
-        let specific = shared.0 + socket.eventHandlers(for: name)
+        let specific = events + socket.eventHandlers(for: name)
         do {
             if specific.isEmpty {
-                for handler in shared.1 { try await handler(socket, [.string(name)] + arguments, ack) }
+                for handler in any { try await handler(socket, [.string(name)] + arguments, ack) }
             } else {
                 for handler in specific { try await handler(socket, arguments, ack) }
             }
         } catch {
             socket.namespace.onHandlerError?(error, socket, name)
+        }
+    }
+
+    /// The ack of an event packet: sends the client's ack, or nothing if it asked for none.
+    private static func ack(for packet: SocketIOPacket, from socket: SocketIOSocket) -> SocketIOAck {
+        guard let ackID = packet.ackID else { return SocketIOAck(send: nil) }
+        let namespace = socket.namespace.name
+        return SocketIOAck { [weak socket] arguments in
+            socket?.send(SocketIOPacket(type: .ack, namespace: namespace, ackID: ackID, data: .array(arguments)))
+        }
+    }
+
+    /// Takes out of the queue the events `name` of `namespace` whose key is `key`, in order: at most `limit - 1` of them,
+    /// among the next 256 queued packets, stopping at a disconnect.
+    private func takeQueued(
+        _ name: String,
+        key: String,
+        of coalescing: SocketIOCoalescing,
+        namespace: String
+    ) -> [(packet: SocketIOPacket, arguments: [JSONValue])] {
+        self.state.withLock { state in
+            var taken: [(packet: SocketIOPacket, arguments: [JSONValue])] = []
+            var index = state.queue.startIndex
+            var scanned = 0
+            while index < state.queue.endIndex, scanned < 256, taken.count < coalescing.limit - 1 {
+                guard case .packet(let packet) = state.queue[index] else { break }
+                if packet.namespace == namespace {
+                    if packet.type == .disconnect || packet.type == .connect { break }
+                    if packet.type == .event, case .array(let elements) = packet.data, elements.first == .string(name) {
+                        let arguments = Array(elements.dropFirst())
+                        if coalescing.key(arguments) == key {
+                            taken.append((packet, arguments))
+                            state.queue.remove(at: index)
+                            state.backlog -= 1
+                            continue
+                        }
+                    }
+                }
+                index += 1
+                scanned += 1
+            }
+            return taken
         }
     }
 }

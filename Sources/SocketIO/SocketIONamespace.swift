@@ -3,6 +3,8 @@ import Synchronization
 
 /// Handles an event: the socket, the arguments after the event name, and the ack to call if the client asked for one.
 public typealias SocketIOEventHandler = @Sendable (SocketIOSocket, [JSONValue], SocketIOAck) async throws -> Void
+/// Handles a run of events handled together (``SocketIONamespace/onCoalesced(_:limit:key:_:)``), in arrival order.
+public typealias SocketIOCoalescedHandler = @Sendable (SocketIOSocket, [SocketIOEventCall]) async throws -> Void
 /// Runs before a socket joins a namespace; throw ``SocketIOConnectError`` (or any error) to refuse it.
 public typealias SocketIOMiddleware = @Sendable (SocketIOSocket) async throws -> Void
 /// Runs once a socket has joined a namespace.
@@ -16,6 +18,19 @@ final class SocketIORecoveryBox: Sendable {
     init(_ store: SocketIORecoveryStore) { self.store = Mutex(store) }
 }
 
+/// One event of a run handled together: its arguments after the event name, and its ack.
+public struct SocketIOEventCall: Sendable {
+    public let arguments: [JSONValue]
+    public let ack: SocketIOAck
+}
+
+/// How an event is handled in runs: see ``SocketIONamespace/onCoalesced(_:limit:key:_:)``.
+struct SocketIOCoalescing: Sendable {
+    var limit: Int
+    var key: @Sendable ([JSONValue]) -> String?
+    var handler: SocketIOCoalescedHandler
+}
+
 /// The handlers of a namespace; shared by every namespace a dynamic matcher creates.
 final class SocketIONamespaceHandlers: Sendable {
     struct Handlers {
@@ -24,6 +39,7 @@ final class SocketIONamespaceHandlers: Sendable {
         var disconnect: [SocketIODisconnectHandler] = []
         var events: [String: [SocketIOEventHandler]] = [:]
         var any: [SocketIOEventHandler] = []
+        var coalesced: [String: SocketIOCoalescing] = [:]
         var serverSide: [String: [@Sendable ([JSONValue]) async -> Void]] = [:]
         var serverSideReplying: [String: @Sendable ([JSONValue]) async -> [JSONValue]] = [:]
     }
@@ -96,6 +112,25 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
         self.on(event) { socket, arguments, ack in
             try await handler(socket, try arguments.decode(Payload.self, at: 0), ack)
         }
+    }
+
+    /// Handles `event` in runs, instead of one by one: when one is about to be handled, the events of the same name and
+    /// `key` that wait behind it in the same client's queue (up to `limit` in all, among the next 256 queued packets,
+    /// and not past a disconnect) are taken out of the queue and handled with it, in one call of `handler`. An event
+    /// whose `key` is nil, or that carries binary attachments, is handled alone.
+    ///
+    /// For cumulative events that a client may send faster than they are handled, such as read markers: a run costs one
+    /// handling instead of one each, and the events queued behind the run wait for one instead of many. The events a run
+    /// took out are handled before the ones they waited behind. It replaces the `on(_:_:)` handlers of `event`.
+    /// `key` runs while the client's queue is locked: it must be quick and must not take locks.
+    public func onCoalesced(
+        _ event: String,
+        limit: Int = 32,
+        key: @escaping @Sendable ([JSONValue]) -> String?,
+        _ handler: @escaping SocketIOCoalescedHandler
+    ) {
+        let coalescing = SocketIOCoalescing(limit: max(1, limit), key: key, handler: handler)
+        self.handlers.value.withLock { $0.coalesced[event] = coalescing }
     }
 
     /// Adds a handler for events that have no specific handler (the event name is the first argument).

@@ -42,6 +42,8 @@ struct ChatCounters: Sendable {
     var receiptsSent = 0
     var receiptsOK = 0
     var receiptsFailed = 0
+    /// Receipt acks (ok or not) that arrived in the measurement window.
+    var receiptsInWindow = 0
     var closedWhileRunning = 0
     var pings = 0
     var failureCodes: [String: Int] = [:]
@@ -59,6 +61,7 @@ struct ChatCounters: Sendable {
         self.receiptsSent += other.receiptsSent
         self.receiptsOK += other.receiptsOK
         self.receiptsFailed += other.receiptsFailed
+        self.receiptsInWindow += other.receiptsInWindow
         self.closedWhileRunning += other.closedWhileRunning
         self.pings += other.pings
         self.failureCodes.merge(other.failureCodes, uniquingKeysWith: +)
@@ -212,6 +215,8 @@ final class ChatDevice: BenchConnectingSocket {
 
     func socketAck(_ socket: SocketIOClientHandler, id: Int, payload: ByteBuffer) {
         if id >= Self.receiptAckBase {
+            let now = Clock.nanos
+            if now >= self.metrics.window.start, now < self.metrics.window.end { self.metrics.counters.receiptsInWindow += 1 }
             if AckPayload.isOK(payload) {
                 self.metrics.counters.receiptsOK += 1
             } else {

@@ -316,4 +316,40 @@ struct TestPollingClient {
             try await group.waitForAll()
         }
     }
+
+    /// Events of one key queued behind a running handler are handled together with the first of them (up to the limit),
+    /// each with its own ack; other keys, events without a key and other events are handled in their turn.
+    @Test func queuedEventsWithOneKeyAreHandledTogether() async throws {
+        let runs = Mutex<[[Int]]>([])
+        let (release, releaseContinuation) = AsyncStream<Void>.makeStream()
+        try await Self.withServer { io in
+            io.namespace("/").onCoalesced("mark", limit: 4, key: { $0.first?["k"]?.stringValue }) { _, calls in
+                let numbers = calls.map { Int($0.arguments.first?["n"]?.doubleValue ?? -1) }
+                runs.withLock { $0.append(numbers) }
+                if calls.first?.arguments.first?["block"] == .bool(true) {
+                    for await _ in release { break }
+                }
+                for call in calls { call.ack.reply(call.arguments) }
+            }
+            io.namespace("/").on("other") { _, _, _ in runs.withLock { $0.append([0]) } }
+        } _: { io in
+            let client = try await TestPollingClient.connect(io.engine)
+            _ = await client.post("40")
+            _ = await client.messages()
+            _ = await client.post(#"421["mark",{"k":"a","n":1,"block":true}]"#)
+            let entered: Void? = await withDeadline(.seconds(10)) {
+                while !Task.isCancelled, runs.withLock({ $0.isEmpty }) { try? await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(entered != nil)
+            let queued = [
+                #"422["mark",{"k":"a","n":2}]"#, #"423["mark",{"k":"b","n":3}]"#, #"42["other"]"#, #"424["mark",{"k":"a","n":4}]"#,
+                #"425["mark",{"n":5}]"#, #"426["mark",{"k":"a","n":6}]"#, #"427["mark",{"k":"a","n":7}]"#, #"428["mark",{"k":"a","n":8}]"#,
+            ]
+            _ = await client.post(queued.joined(separator: "\u{1E}"))
+            releaseContinuation.yield()
+            let acks = await client.messages(count: 8)
+            #expect(Set(acks.map { String($0.prefix(2)) }) == Set((1...8).map { "3\($0)" }))
+            #expect(runs.withLock { $0 } == [[1], [2, 4, 6, 7], [3], [0], [5], [8]])
+        }
+    }
 }

@@ -11,8 +11,6 @@ extension ChatRealtime {
             ("edit_message", { $0.editMessage }),
             ("delete_message", { $0.deleteMessage }),
             ("typing", { $0.typing }),
-            ("mark_delivered", { $0.markDelivered }),
-            ("mark_read", { $0.markRead }),
             ("sync", { $0.syncChanges }),
             ("register", { _ in { _ in RealtimePayload.ok() } }),
         ]
@@ -59,20 +57,6 @@ extension ChatRealtime {
         return RealtimePayload.ok()
     }
 
-    /// `mark_delivered {peer, upTo}` → `{ok, updated}`.
-    func markDelivered(_ request: RealtimeRequest) async throws -> JSONValue {
-        let payload = try request.payload()
-        let updated = try await messaging.markDelivered(request.user, peer: try peer(payload, request.user), upTo: try messageID(payload, "upTo"))
-        return RealtimePayload.ok(["updated": .number(Double(updated))])
-    }
-
-    /// `mark_read {peer, upTo}` → `{ok, updated}`.
-    func markRead(_ request: RealtimeRequest) async throws -> JSONValue {
-        let payload = try request.payload()
-        let updated = try await messaging.markRead(request.user, peer: try peer(payload, request.user), upTo: try messageID(payload, "upTo"))
-        return RealtimePayload.ok(["updated": .number(Double(updated))])
-    }
-
     /// `sync {since?, limit?}` → `{ok, messages, friendships, cursor, hasMore}`.
     func syncChanges(_ request: RealtimeRequest) async throws -> JSONValue {
         let payload = request.arguments.first?.objectValue ?? [:]
@@ -101,7 +85,7 @@ extension ChatRealtime {
     }
 
     /// The other participant: `peer`, or the other side of a `conversationId`.
-    private func peer(_ payload: JSONObject, _ me: UserID) throws -> UserID {
+    func peer(_ payload: JSONObject, _ me: UserID) throws -> UserID {
         if payload["peer"] != nil { return try userID(payload, "peer") }
         let conversation = try payload.requiredString("conversationId", maxBytes: 300)
         let parts = conversation.split(separator: ":", omittingEmptySubsequences: false)
@@ -111,7 +95,7 @@ extension ChatRealtime {
         return UserID(String(parts[0] == me.rawValue ? parts[1] : parts[0]))
     }
 
-    private func messageID(_ payload: JSONObject, _ key: String) throws -> MessageID {
+    func messageID(_ payload: JSONObject, _ key: String) throws -> MessageID {
         let value = try payload.requiredString(key, maxBytes: 64)
         guard !value.isEmpty, value.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 }) else {
             throw ChatError.invalidRequest("'\(key)' is not a message id", field: key)

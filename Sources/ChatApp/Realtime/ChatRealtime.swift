@@ -56,6 +56,7 @@ struct ChatRealtime: Sendable {
                 ack.reply([reply])
             }
         }
+        installReceipts()
     }
 
     /// CONNECT middleware: `auth.token` must verify, the user must exist, and the user must have a free socket slot.

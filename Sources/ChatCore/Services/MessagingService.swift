@@ -9,7 +9,7 @@ public struct MessagingService: Sendable {
     let clock: ChatClock
     let limits: ChatLimits
     /// Read and delivered marks, looked up and committed in batches.
-    let receipts: GroupCommit<ReceiptRequest, ReceiptOutcome?>
+    let receipts: GroupCommit<ReceiptRequest, [ReceiptOutcome?]>
 
     public init(
         messages: any MessageStore,
@@ -145,43 +145,74 @@ public struct MessagingService: Sendable {
         try await mark(.delivered, caller, peer: peer, upTo: messageID)
     }
 
-    /// Commits the mark (in a batch with concurrent ones) and announces it when it changed anything.
     private func mark(_ kind: ReceiptMark.Kind, _ caller: UserID, peer: UserID, upTo messageID: MessageID) async throws -> Int {
-        let conversation = ConversationID(caller, peer)
-        let request = ReceiptRequest(kind: kind, conversation: conversation, recipient: caller, upTo: messageID)
-        guard let outcome = try await receipts.submit(request) else {
+        guard let changed = try await mark(kind, caller, peer: peer, upToEach: [messageID]).first, let changed else {
             throw ChatError.notFound("message not found in this conversation")
         }
-        guard outcome.changed > 0 else { return 0 }
-        switch kind {
-        case .read:
-            await events.announce(.messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: outcome.upTo, at: outcome.time))
-        case .delivered:
-            await events.announce(
-                .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: outcome.upTo, at: outcome.time)
-            )
-        }
-        return outcome.changed
+        return changed
     }
 
-    /// Looks up the messages a batch of marks names in one query, then applies the marks whose message is in their
-    /// conversation in one store call, all at `time`; nil for the others. One time for the whole batch (taken as the batch
-    /// starts, at or after each request's arrival) lets a SQL store set every mark with one value.
-    static func commit(_ requests: [ReceiptRequest], at time: Timestamp, in messages: any MessageStore) async throws -> [ReceiptOutcome?] {
+    /// Marks the messages from `peer` to the caller up to each of `messageIDs` as read or delivered: a client's marks of
+    /// one conversation that arrived together. One result per id: how many messages it changed, or nil when it names no
+    /// message of the conversation. They are committed (in a batch with concurrent marks) as one mark up to the furthest
+    /// of them, whose result counts every message changed, and announced once; the others changed nothing after it.
+    public func mark(_ kind: ReceiptMark.Kind, _ caller: UserID, peer: UserID, upToEach messageIDs: [MessageID]) async throws -> [Int?] {
+        guard !messageIDs.isEmpty else { return [] }
+        let conversation = ConversationID(caller, peer)
+        let outcomes = try await receipts.submit(ReceiptRequest(kind: kind, conversation: conversation, recipient: caller, upTo: messageIDs))
+        if let furthest = outcomes.lazy.compactMap({ $0 }).first(where: { $0.changed > 0 }) {
+            switch kind {
+            case .read:
+                await events.announce(
+                    .messagesRead(conversation: conversation, reader: caller, sender: peer, upTo: furthest.upTo, at: furthest.time)
+                )
+            case .delivered:
+                await events.announce(
+                    .messagesDelivered(conversation: conversation, recipient: caller, sender: peer, upTo: furthest.upTo, at: furthest.time)
+                )
+            }
+        }
+        return outcomes.map { $0?.changed }
+    }
+
+    /// Looks up the messages a batch of requests names in one query, then applies one mark per request, up to the
+    /// furthest of its messages that is in its conversation, in one store call, all at `time`. Per message named: the
+    /// furthest's outcome, a change of nothing for the others of its conversation, nil for the rest. One time for the
+    /// whole batch (taken as the batch starts, at or after each request's arrival) lets a SQL store set every mark with
+    /// one value.
+    static func commit(_ requests: [ReceiptRequest], at time: Timestamp, in messages: any MessageStore) async throws -> [[ReceiptOutcome?]] {
         var found: [MessageID: Message] = [:]
-        for message in try await messages.messages(ids: requests.map(\.upTo)) { found[message.id] = message }
+        for message in try await messages.messages(ids: requests.flatMap(\.upTo)) { found[message.id] = message }
         var marks: [ReceiptMark] = []
         marks.reserveCapacity(requests.count)
-        let markIndices = requests.map { request -> Int? in
-            guard let message = found[request.upTo], message.conversationID == request.conversation else { return nil }
-            marks.append(ReceiptMark(request.kind, in: request.conversation, recipient: request.recipient, upTo: message.cursor, at: time))
-            return marks.count - 1
+        // Per request: its messages in its conversation (nil for the others), and the index of the furthest.
+        let named = requests.map { request -> (messages: [Message?], furthest: Int?) in
+            let messages = request.upTo.map { id -> Message? in
+                guard let message = found[id], message.conversationID == request.conversation else { return nil }
+                return message
+            }
+            var furthest: (index: Int, cursor: MessageCursor)?
+            for (index, message) in messages.enumerated() {
+                guard let message, furthest.map({ $0.cursor < message.cursor }) ?? true else { continue }
+                furthest = (index, message.cursor)
+            }
+            if let furthest {
+                marks.append(ReceiptMark(request.kind, in: request.conversation, recipient: request.recipient, upTo: furthest.cursor, at: time))
+            }
+            return (messages, furthest?.index)
         }
         let changed = try await marks.isEmpty ? [] : messages.apply(marks)
         guard changed.count == marks.count else {
             throw ChatError(.internalError, "the message store returned \(changed.count) results for \(marks.count) marks")
         }
-        return markIndices.map { index in index.map { ReceiptOutcome(changed: changed[$0], upTo: marks[$0].upTo, time: time) } }
+        var markIndex = 0
+        return named.map { request in
+            guard let furthest = request.furthest else { return request.messages.map { _ in nil } }
+            defer { markIndex += 1 }
+            return request.messages.enumerated().map { index, message in
+                message.map { ReceiptOutcome(changed: index == furthest ? changed[markIndex] : 0, upTo: $0.cursor, time: time) }
+            }
+        }
     }
 
     public func conversations(_ caller: UserID, after cursor: ConversationCursor?, limit: Int) async throws -> [ConversationSummary] {
@@ -219,11 +250,12 @@ public struct MessagingService: Sendable {
 }
 
 /// A read or delivered mark as a client asks for it: up to a message named by id.
+/// Marks of one recipient, conversation and kind that arrived together, committed as one up to the furthest.
 struct ReceiptRequest: Sendable {
     var kind: ReceiptMark.Kind
     var conversation: ConversationID
     var recipient: UserID
-    var upTo: MessageID
+    var upTo: [MessageID]
 }
 
 /// What a committed mark did.

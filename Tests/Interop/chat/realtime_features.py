@@ -53,6 +53,19 @@ async def presence_typing_receipts(api, base, rng):
     await b.connect(["polling", "websocket"])
     check("offline: sync delivers every missed message", all(m["id"] in b.history for m in away),
           f"{sum(m['id'] in b.history for m in away)}/20")
+    # A burst of marks, as a client sends them when it catches up: the server handles the ones queued together as one
+    # mark up to the furthest. Every mark is answered, each message is counted once, and a bad mark fails alone.
+    burst = [b.sio.call("mark_delivered", {"peer": alice[0], "upTo": m["id"]}, timeout=10) for m in away]
+    burst.insert(7, b.sio.call("mark_delivered", {"peer": alice[0], "upTo": "no-such-message"}, timeout=10))
+    replies = await asyncio.gather(*burst)
+    bad = replies.pop(7)
+    check("receipts burst: every mark answered", all(r.get("ok") for r in replies), replies)
+    check("receipts burst: each message counted once", sum(r["updated"] for r in replies) == 20, [r["updated"] for r in replies])
+    check("receipts burst: a bad mark fails alone", not bad.get("ok") and bad["error"]["code"] == "not_found", bad)
+    await wait_for(lambda: any(p["upTo"] == away[-1]["id"] for p in events_named(a, "message_delivered")), what="burst receipt")
+    delivered_marks = [m for m in api.history(alice, bob[0]) if m["id"] in {x["id"] for x in away}]
+    check("receipts burst: every message delivered", len(delivered_marks) == 20 and all(m.get("deliveredAt") for m in delivered_marks),
+          [m.get("deliveredAt") for m in delivered_marks])
     # Edits and deletes reach the other side.
     edited = await a.sio.call("edit_message", {"id": away[0]["id"], "text": "edited"}, timeout=5)
     deleted = await a.sio.call("delete_message", {"id": away[1]["id"]}, timeout=5)
