@@ -18,8 +18,29 @@ public final class EngineIOServer: Sendable {
     let sessions = Mutex<[String: EngineIOConnection]>([:])
     let shuttingDown = Mutex(false)
     let timers: EngineIOTimerWheel<EngineIOConnection>
-    let jobs: AsyncStream<@Sendable () async -> Void>
-    let jobsContinuation: AsyncStream<@Sendable () async -> Void>.Continuation
+    /// The work of ``runDetached(_:)``, spread over several task groups: when a child task ends, the runtime unlinks it
+    /// by walking its group's list of children, so one group holding a job per busy connection made every job's end
+    /// cost a walk over thousands of them.
+    let lanes: [JobLane]
+    let nextLane = Atomic<Int>(0)
+
+    /// A queue of jobs, each run in a child task of the lane's own group.
+    struct JobLane: Sendable {
+        let jobs: AsyncStream<@Sendable () async -> Void>
+        let continuation: AsyncStream<@Sendable () async -> Void>.Continuation
+
+        init() {
+            (self.jobs, self.continuation) = AsyncStream.makeStream()
+        }
+
+        func run() async {
+            await withDiscardingTaskGroup { group in
+                for await job in self.jobs {
+                    group.addTask { await job() }
+                }
+            }
+        }
+    }
 
     /// Creates a server.
     ///
@@ -34,7 +55,7 @@ public final class EngineIOServer: Sendable {
         self.allowRequest = allowRequest
         self.makeDelegate = makeDelegate
         self.timers = EngineIOTimerWheel(configuration: configuration)
-        (self.jobs, self.jobsContinuation) = AsyncStream.makeStream()
+        self.lanes = (0..<16).map { _ in JobLane() }
     }
 
     /// The number of open sessions.
@@ -45,16 +66,17 @@ public final class EngineIOServer: Sendable {
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.timers.run() }
-            for await job in self.jobs {
-                group.addTask { await job() }
+            await withDiscardingTaskGroup { lanes in
+                for lane in self.lanes { lanes.addTask { await lane.run() } }
             }
             self.timers.finish()
         }
     }
 
-    /// Runs `job` in ``run()``'s task group. After ``shutdown()`` has closed the sessions, jobs are dropped.
+    /// Runs `job` in a child task of ``run()``. After ``shutdown()`` has closed the sessions, jobs are dropped.
     public func runDetached(_ job: @escaping @Sendable () async -> Void) {
-        self.jobsContinuation.yield(job)
+        let lane = self.nextLane.add(1, ordering: .relaxed).oldValue % self.lanes.count
+        self.lanes[lane].continuation.yield(job)
     }
 
     /// Stops accepting sessions and closes the open ones with "server shutting down".
@@ -63,7 +85,7 @@ public final class EngineIOServer: Sendable {
         let connections = self.sessions.withLock { Array($0.values) }
         // Closing hands each delegate its disconnect work (through runDetached) before the job stream ends.
         for connection in connections { connection.close(reason: .serverShuttingDown) }
-        self.jobsContinuation.finish()
+        for lane in self.lanes { lane.continuation.finish() }
         self.timers.finish()
     }
 
