@@ -54,7 +54,7 @@ public final class KafkaBacklog: Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let admitted = state.withLock { state -> Bool in
-                    if state.closed || state.unstored <= limit || Task.isCancelled { return true }
+                    if state.closed || limit == 0 || state.unstored <= limit || Task.isCancelled { return true }
                     state.waiters[id] = Waiter(deadline: .now + timeout, continuation: continuation)
                     return false
                 }

@@ -121,7 +121,8 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
     ///
     /// For cumulative events that a client may send faster than they are handled, such as read markers: a run costs one
     /// handling instead of one each, and the events queued behind the run wait for one instead of many. The events a run
-    /// took out are handled before the ones they waited behind. It replaces the `on(_:_:)` handlers of `event`.
+    /// took out are handled before the ones they waited behind. It replaces the `on(_:_:)` handlers of `event`, the
+    /// namespace's and the sockets' alike.
     /// `key` runs while the client's queue is locked: it must be quick and must not take locks.
     public func onCoalesced(
         _ event: String,
