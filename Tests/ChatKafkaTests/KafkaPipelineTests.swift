@@ -256,31 +256,51 @@ struct KafkaPipelineTests {
         }
     }
 
-    /// Sends wait while the persister is behind: one sender, faster than a slow store, never gets more than the limit
-    /// (plus what it sends between two samples, and the batch being stored) ahead of it, and every send succeeds.
+    /// Sends wait while the persister is behind: with the store down, one sender gets no further than the limit (plus
+    /// the batch being stored and what it sends between two samples) ahead of the store, whatever its speed; once the
+    /// store is back, the held sends go through and every message is stored.
     @Test func sendsWaitWhileThePersisterIsBehind() async throws {
         guard let brokers = TestBroker.brokers() else { return }
         var configuration = TestBroker.configuration(brokers: brokers)
         configuration.maxBatchSize = 10
-        let backlog = KafkaBacklog(limit: 20, timeout: .seconds(30))
-        // About 50 messages a second.
-        let store = ObservedMessageStore(appendDelay: .milliseconds(200))
+        let backlog = KafkaBacklog(limit: 20, timeout: .seconds(120))
+        let store = ObservedMessageStore()
         let conversation = Self.draft(0, to: 1).conversationID
-        let count = 300
-        let mostAhead = try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog) { pipeline, _ in
+        let count = 400
+        try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog) { pipeline, _ in
             try await Self.persisterReads(pipeline, store: store.inner)
-            var mostAhead = 0
-            for n in 1...count {
-                _ = try await pipeline.submit(Self.draft(n, to: 1), origin: nil)
-                let stored = await store.inner.page(of: conversation, MessagePageRequest(limit: 500)).messages.count
-                mostAhead = max(mostAhead, n + 1 - stored)
+            await store.failAppends(Int.max)
+            let acknowledged = Counter()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for n in 1...count {
+                        _ = try await pipeline.submit(Self.draft(n, to: 1), origin: nil)
+                        acknowledged.add()
+                    }
+                }
+                // Until the sender is held (no ack for 3 s) or done.
+                var last = -1
+                var since = ContinuousClock.now
+                while acknowledged.value < count {
+                    try await Task.sleep(for: .milliseconds(100))
+                    if acknowledged.value != last {
+                        (last, since) = (acknowledged.value, .now)
+                    } else if since.duration(to: .now) > .seconds(3) {
+                        break
+                    }
+                }
+                let ahead = acknowledged.value
+                // Without the backlog every send is acknowledged: the brokers take them while nothing is stored.
+                #expect(ahead <= 100, "the sender got \(ahead) messages ahead of a store that was down")
+                #expect(ahead > 20, "the sender was held before the limit")
+                await store.failAppends(0)
+                try await group.waitForAll()
             }
-            #expect(try await Self.eventually(within: .seconds(30)) { await store.appendCalls.reduce(0, +) >= count + 1 })
-            return mostAhead
+            let everyOne = try await Self.eventually(within: .seconds(60)) {
+                await store.inner.page(of: conversation, MessagePageRequest(limit: 500)).messages.count == count + 1
+            }
+            #expect(everyOne)
         }
-        // Without the backlog the sender is ~290 ahead: the broker acknowledges far faster than the store stores.
-        #expect(mostAhead <= 100, "the sender got \(mostAhead) messages ahead of the store")
-        #expect(mostAhead > 20, "the store was never behind: the test proves nothing")
     }
 
     /// A send held longer than the delivery timeout fails as unavailable, and its record is never produced; once the
