@@ -43,6 +43,9 @@ public final class KafkaBacklog: Sendable {
     /// The unstored records last reported.
     public var unstored: Int { state.withLock { $0.unstored } }
 
+    /// Whether new sends are being held.
+    public var isHolding: Bool { !open.load(ordering: .relaxed) }
+
     /// Returns at once while the persister keeps up; otherwise waits until it catches up, or throws
     /// `ChatError(.unavailable)` after `timeout`, or `CancellationError` when the task is cancelled.
     public func admit() async throws {

@@ -57,7 +57,7 @@ public struct KafkaMessagePersister: Service {
         await stop.settingOnShutdown {
             await withDiscardingTaskGroup { group in
                 if let backlog {
-                    group.addTask { await Self.sample(consumer, on: thread, into: backlog, until: stop) }
+                    group.addTask { await Self.sample(consumer, on: thread, into: backlog, until: stop, logger: logger) }
                 }
                 ending = await consume(consumer, on: thread, until: stop)
                 // Ends the sampling too.
@@ -119,16 +119,27 @@ public struct KafkaMessagePersister: Service {
         return .stopped
     }
 
-    /// Reports the unstored records to `backlog` until `stop` is set.
+    /// Reports the unstored records to `backlog` until `stop` is set. Logs when it starts holding sends (at most once
+    /// every 10 s: under a steady overload it holds and releases them with every batch) and when it stops.
     private static func sample(
         _ consumer: KafkaConsumer,
         on thread: NIOThreadPool,
         into backlog: KafkaBacklog,
-        until stop: StopFlag
+        until stop: StopFlag,
+        logger: Logger
     ) async {
+        var lastWarning: ContinuousClock.Instant?
         while !stop.isSet {
             if let unread = try? await thread.runIfActive({ consumer.unread() }) {
+                let wasHolding = backlog.isHolding
                 backlog.update(unread: unread)
+                if backlog.isHolding, !wasHolding, lastWarning.map({ $0.duration(to: .now) >= .seconds(10) }) ?? true {
+                    lastWarning = .now
+                    logger.warning(
+                        "holding new sends: the persister is behind",
+                        metadata: ["kafka.unstored": "\(backlog.unstored)", "kafka.max_unstored": "\(backlog.limit)"]
+                    )
+                }
             }
             try? await Task.sleep(for: sampleInterval)
         }

@@ -55,6 +55,7 @@ struct KafkaPipelineTests {
         events: any EventBus,
         persist: Bool = true,
         backlog: KafkaBacklog? = nil,
+        logger: Logger = KafkaPipelineTests.logger,
         _ body: @Sendable (KafkaMessagePipeline, KafkaProducer) async throws -> R
     ) async throws -> R {
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
@@ -267,7 +268,10 @@ struct KafkaPipelineTests {
         let store = ObservedMessageStore()
         let conversation = Self.draft(0, to: 1).conversationID
         let count = 400
-        try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog) { pipeline, _ in
+        let logs = CapturedLogs()
+        try await Self.withPipeline(configuration, store: store, events: MemoryEventBus(), backlog: backlog, logger: logs.logger()) {
+            pipeline,
+            _ in
             try await Self.persisterReads(pipeline, store: store.inner)
             await store.failAppends(Int.max)
             let acknowledged = Counter()
@@ -293,6 +297,7 @@ struct KafkaPipelineTests {
                 // Without the backlog every send is acknowledged: the brokers take them while nothing is stored.
                 #expect(ahead <= 100, "the sender got \(ahead) messages ahead of a store that was down")
                 #expect(ahead > 20, "the sender was held before the limit")
+                #expect(logs.all.contains { $0.0 == .warning && $0.1.contains("holding new sends") })
                 await store.failAppends(0)
                 try await group.waitForAll()
             }
