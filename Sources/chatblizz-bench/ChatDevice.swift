@@ -26,7 +26,10 @@ final class ChatLoopMetrics {
     var deliveryLatency = LatencyHistogram()
     var connectLatency = LatencyHistogram()
     var counters = ChatCounters()
-    var window: (start: UInt64, end: UInt64) = (.max, .max)
+    var window: (start: UInt64, end: UInt64) = (.max, .max) {
+        didSet { self.slowest = SlowestPerSlot(window: window) }
+    }
+    var slowest = SlowestPerSlot(window: (.max, .max))
 }
 
 /// The counters of ``ChatLoopMetrics``, copied out for the orchestrator.
@@ -258,6 +261,7 @@ final class ChatDevice: BenchConnectingSocket {
         let window = self.metrics.window
         if id.intendedNanos >= window.start, id.intendedNanos < window.end, now > id.intendedNanos {
             self.metrics.deliveryLatency.record(nanoseconds: now - id.intendedNanos)
+            self.metrics.slowest.record(sentAt: id.intendedNanos, latency: now - id.intendedNanos)
         }
         if now >= window.start, now < window.end { self.metrics.counters.deliveriesInWindow += 1 }
         if self.plan?.receipts == true { self.sendReceipt(for: payload, socket: socket) }

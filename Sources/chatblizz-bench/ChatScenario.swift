@@ -122,16 +122,18 @@ struct ChatScenario: Sendable {
         for device in devices { records.append(try await device.eventLoop.submit { device.value.record }.get()) }
         let histograms = try await onEveryLoop(loops) { index in
             let value = metrics[index].value
-            return (value.ackLatency, value.deliveryLatency, value.connectLatency)
+            return (value.ackLatency, value.deliveryLatency, value.connectLatency, value.slowest)
         }
 
         var ack = LatencyHistogram()
         var delivery = LatencyHistogram()
         var connect = LatencyHistogram()
-        for (a, d, c) in histograms {
+        var slowest = SlowestPerSlot(window: (measureStart, end))
+        for (a, d, c, s) in histograms {
             ack.add(a)
             delivery.add(d)
             connect.add(c)
+            slowest.add(s)
         }
         report.add(latency: "send → ack", ack)
         report.add(latency: "send → receive_message", delivery)
@@ -157,6 +159,12 @@ struct ChatScenario: Sendable {
             report.add("server CPU while draining", Double(drained.cpuMicros &- after.cpuMicros) / 1_000_000, "s")
         }
         report.add("sockets closed during the run", Double(counters.closedWhileRunning), "")
+        let slow = slowest.slow(over: 50_000)
+        report.add("100 ms slots with a delivery over 50 ms", Double(slow.count), "of \(slowest.slots.count)")
+        if !slow.isEmpty {
+            let listed = slow.prefix(40).map { "+\(BenchReport.format($0.offset)) s: \(BenchReport.format($0.milliseconds)) ms" }
+            report.notes.append("slowest delivery of the slow 100 ms slots (by send time): " + listed.joined(separator: ", "))
+        }
         for (code, count) in counters.failureCodes.sorted(by: { $0.key < $1.key }) { report.notes.append("ack error \(code): \(count)") }
         for (reason, count) in counters.closeReasons.sorted(by: { $0.key < $1.key }) { report.notes.append("closed: \(reason): \(count)") }
         if counters.unparsableEvents > 0 { report.notes.append("receive_message without a benchmark clientMessageId: \(counters.unparsableEvents)") }
