@@ -29,15 +29,15 @@ struct RealtimeFanout: Service {
         func room(_ user: UserID) -> String { ChatRealtime.room(user) }
         switch event {
         case .messageCreated(let message, let origin):
-            let payload = RealtimePayload.message(message, links: fileLinks)
-            await local.to(room(message.recipientID)).emit("receive_message", arguments: [payload])
+            // One emit to the recipient's devices and the sender's others (not the socket that sent it, which has
+            // its ack): one packet encoded and one record in the recovery log instead of two.
+            var receivers = local.to([room(message.recipientID), room(message.senderID)])
+            if let origin { receivers = receivers.except(origin) }
+            await receivers.emit("receive_message", arguments: [RealtimePayload.message(message, links: fileLinks)])
             await local.to(room(message.recipientID)).emit(
                 "receive_notification",
                 arguments: [RealtimePayload.notification(message, links: fileLinks)]
             )
-            var echo = local.to(room(message.senderID))
-            if let origin { echo = echo.except(origin) }
-            await echo.emit("receive_message", arguments: [payload])
         case .messageUpdated(let message):
             await local.to([room(message.senderID), room(message.recipientID)]).emit(
                 "message_updated",
