@@ -46,6 +46,8 @@ struct BenchSmokeTests {
             Self.expectVerified(open.output)
             #expect(open.output.contains("server CPU per delivered message"), "\(open.output)")
             #expect(open.output.contains("receipts acknowledged ok"), "\(open.output)")
+            // 3 s of window: 30 slots of 100 ms.
+            #expect(open.output.contains(#/100 ms slots with a delivery over 50 ms +[0-9]+ of 30\b/#), "\(open.output)")
 
             let closed = try await Self.run(
                 bench,
