@@ -81,21 +81,24 @@ final class SQLiteSessionProvider: SQLSessionProvider {
 
     /// Copies the rest of the WAL into the database file and has the next commit write the WAL from its start (a
     /// `RESTART` checkpoint). It runs on the writer's lane, between two commits, so it never waits for our own writer;
-    /// it waits at most `restartReaderWait` for reads that still use the WAL, and otherwise gives up until the next
-    /// checkpoint. Returns whether the WAL was restarted.
+    /// it waits at most `restartReaderWaitMilliseconds` for reads that still use the WAL, and otherwise gives up until
+    /// the next checkpoint. Returns whether the WAL was restarted.
     @discardableResult
     func restartWAL() async throws -> Bool {
         try await writer.with { connection in
             let database = connection.sql(queryLogLevel: .trace)
-            try await database.raw("PRAGMA busy_timeout=\(unsafeRaw: String(Self.restartReaderWaitMilliseconds))").run()
+            func waitForLocks(milliseconds: Int) async throws {
+                try await database.raw("PRAGMA busy_timeout=\(unsafeRaw: String(milliseconds))").run()
+            }
+            try await waitForLocks(milliseconds: Self.restartReaderWaitMilliseconds)
             let rows: [any SQLRow]
             do {
                 rows = try await database.raw("PRAGMA wal_checkpoint(RESTART)").all()
             } catch {
-                try await database.raw("PRAGMA busy_timeout=\(unsafeRaw: String(Self.busyTimeoutMilliseconds))").run()
+                try await waitForLocks(milliseconds: Self.busyTimeoutMilliseconds)
                 throw error
             }
-            try await database.raw("PRAGMA busy_timeout=\(unsafeRaw: String(Self.busyTimeoutMilliseconds))").run()
+            try await waitForLocks(milliseconds: Self.busyTimeoutMilliseconds)
             return try rows.first?.decode(column: "busy", as: Int.self) == 0
         }
     }
