@@ -15,6 +15,8 @@ struct ChatCommand: BenchScenarioCommand {
               verification: sent=N acked=N delivered_once=N duplicates=0 lost=0
             and exits non-zero when a message was lost or duplicated or an ack failed. Against ChatBlizz, raise \
             CHATBLIZZ_SOCKET_RATE_LIMIT (closed loop sends far more than 100 events/s per socket).
+            The report also counts the 100 ms slots of the window (by intended send time) whose slowest delivery \
+            took over 50 ms, and lists them when they are few: evenly spaced slots mean periodic stalls.
             """
     )
 
