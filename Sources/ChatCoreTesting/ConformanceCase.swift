@@ -45,6 +45,7 @@ public struct ConformanceCase: Sendable, CustomTestStringConvertible, CustomStri
 public enum StoreConformance {
     public static var allCases: [ConformanceCase] {
         UserStoreConformance.cases + RefreshTokenStoreConformance.cases + FriendshipStoreConformance.cases + MessageStoreConformance.cases
+            + MessageStoreConformance.changeFeedCases
     }
 }
 

@@ -1,5 +1,6 @@
 /// Version 6: the change feed behind sync. Every message carries `updated_at`, moved forward by edits, deletions and
-/// receipts; per-user indexes on both message directions and both friendship sides serve `changes(for:after:limit:)`.
+/// receipts; per-user indexes on both friendship sides serve `changes(for:after:limit:)`. The two per-user message
+/// indexes made here were replaced in version 10 by a per-conversation one.
 struct AddChangeFeed: SQLMigration {
     let version = 6
     let name = "add_change_feed"

@@ -2,7 +2,7 @@
 enum SQLMigrations {
     static let all: [any SQLMigration] = [
         CreateUsers(), CreateRefreshTokens(), CreateFriendships(), CreateMessages(), CreateFiles(), AddChangeFeed(),
-        AddMessageAttachment(), AddSQLiteConversationTrigger(), AddReceiptMarkers(),
+        AddMessageAttachment(), AddSQLiteConversationTrigger(), AddReceiptMarkers(), AddConversationChangeFeed(),
     ]
 }
 

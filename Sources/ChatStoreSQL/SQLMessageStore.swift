@@ -106,20 +106,4 @@ public struct SQLMessageStore: MessageStore {
     static func touch(_ time: Timestamp) -> SQLQueryString {
         "updated_at = CASE WHEN updated_at > \(bind: time.milliseconds) THEN updated_at ELSE \(bind: time.milliseconds) END"
     }
-
-    public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {
-        let limit = Int64(max(limit, 0))
-        let bound = cursor ?? ChangeCursor(updatedAt: Timestamp(milliseconds: Int64.min), id: "")
-        // One index range per direction (sender, receiver), merged: an OR over both columns could not use either index.
-        func side(_ column: String) -> SQLQueryString {
-            """
-            SELECT * FROM (SELECT \(unsafeRaw: Columns.message) FROM messages WHERE \(ident: column) = \(bind: user.rawValue)
-                AND (updated_at, id) > (\(bind: bound.updatedAt.milliseconds), \(bind: bound.id))
-                ORDER BY updated_at, id LIMIT \(bind: limit)) AS \(ident: column + "_side")
-            """
-        }
-        let statement: SQLQueryString =
-            "SELECT * FROM (" + side("sender_id") + " UNION ALL " + side("receiver_id") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: limit)"
-        return try await provider.withReader { database in try await database.raw(statement).all().map(Message.init(row:)) }
-    }
 }
