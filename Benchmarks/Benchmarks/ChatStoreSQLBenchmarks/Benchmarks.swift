@@ -40,6 +40,7 @@ let benchmarks: @Sendable () -> Void = {
             benchmark.stopMeasurement()
         }
     }
+    changeFeedBenchmarks()
 }
 
 /// A migrated SQLite database in a temporary file.
