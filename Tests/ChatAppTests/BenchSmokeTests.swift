@@ -28,7 +28,7 @@ struct BenchSmokeTests {
         }
         let server = try await ServerProcess.start(environment: Self.serverEnvironment)
         try await server.running {
-            let common = ["--url", server.baseURL, "--server-pid", String(server.child.process.processIdentifier)]
+            let common = ["--url", server.baseURL, "--server-pid", String(server.child.pid)]
             let jsonPath = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString).json").path
             defer { try? FileManager.default.removeItem(atPath: jsonPath) }
 
@@ -93,7 +93,7 @@ struct BenchSmokeTests {
             Issue.record("the python-socketio relay did not start")
             return
         }
-        let pid = String(relay.process.processIdentifier)
+        let pid = String(relay.pid)
         let result = try await Self.run(
             bench,
             ["chat", "--target", "relay", "--url", "http://127.0.0.1:\(port)", "--server-pid", pid, "--pairs", "10", "--devices", "2"]
@@ -127,7 +127,7 @@ struct BenchSmokeTests {
 
     private static func waitForHealth(port: Int, while child: ChildProcess) async -> Bool {
         let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, child.process.isRunning {
+        while ContinuousClock.now < deadline, child.isRunning {
             if HTTPProbe.isOK(port: port, path: "/health") { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }

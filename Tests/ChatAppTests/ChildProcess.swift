@@ -1,52 +1,103 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// A child process writing its output to a file (not a pipe: a pipe's write end can leak into other children, and then
 /// the reader never sees end-of-file), awaited without blocking a thread.
+///
+/// Spawned with `posix_spawn` and reaped with `waitpid` on its own pid, not through Foundation's `Process`: in one CI run
+/// `Process.isRunning` stayed true after a child had exited and been reaped, and the test waited forever.
 final class ChildProcess: Sendable {
     struct Result: Sendable {
+        /// The exit code; 128 + the signal for a child killed by a signal; -1 if the exit was not observed.
         var status: Int32
         var output: String
     }
 
-    let process: Process
+    let pid: pid_t
     let outputPath: String
+    private let exitStatus = Mutex<Int32?>(nil)
 
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], outputTo file: String? = nil) throws {
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         env["PYTHONUNBUFFERED"] = "1"
         env.merge(environment) { _, new in new }
-        process.environment = env
         outputPath = file ?? FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-child-\(UUID().uuidString).log").path
         guard FileManager.default.createFile(atPath: outputPath, contents: nil) else { throw ChildProcessError("cannot create \(outputPath)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        try handle.close()
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // No other descriptor of the test process (sockets, pipes) leaks into the child. glibc 2.34+ has
+        // posix_spawn_file_actions_addclosefrom_np, which Swift's Glibc module does not import.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        // The child starts with no blocked signal and default handlers, whatever the spawning thread had.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        posix_spawnattr_setsigmask(&attributes, &signals)
+        sigfillset(&signals)
+        posix_spawnattr_setsigdefault(&attributes, &signals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard result == 0 else { throw ChildProcessError("cannot start \(executable): \(String(cString: strerror(result)))") }
+        self.pid = pid
+    }
+
+    var isRunning: Bool { reap() == nil }
+
+    /// The exit status once the child has exited (reaping it), nil while it runs.
+    private func reap() -> Int32? {
+        exitStatus.withLock { status in
+            if let status { return status }
+            var raw: Int32 = 0
+            let reaped = waitpid(pid, &raw, WNOHANG)
+            if reaped == pid {
+                // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import.
+                status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+            } else if reaped == -1, errno == ECHILD {
+                status = -1
+            }
+            return status
+        }
     }
 
     /// Waits for the exit (terminating the process after `timeout`) and returns its status and output.
     func finish(timeout: Duration) async -> Result {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        var status = reap()
+        while status == nil {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                Glibc.kill(pid, SIGTERM)
                 try? await Task.sleep(for: .seconds(1))
-                if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+                if reap() == nil { Glibc.kill(pid, SIGKILL) }
             }
             try? await Task.sleep(for: .milliseconds(20))
+            status = reap()
         }
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return Result(status: process.terminationStatus, output: text)
+        return Result(status: status ?? -1, output: text)
     }
 
+    /// Asks the child to stop (SIGTERM).
     func kill() {
-        if process.isRunning { process.terminate() }
+        if isRunning { Glibc.kill(pid, SIGTERM) }
     }
 }
 
@@ -131,7 +182,7 @@ struct ServerProcess {
     private func waitUntilReady() async -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            guard child.process.isRunning else { return false }
+            guard child.isRunning else { return false }
             if HTTPProbe.isOK(port: port, path: "/ready") { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }

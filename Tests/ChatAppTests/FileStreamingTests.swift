@@ -57,7 +57,7 @@ struct FileStreamingTests {
 
     /// Runs `body` while sampling the server's VmRSS every 10 ms; returns its result, the RSS before it and the peak.
     static func measuringRSS<T: Sendable>(of server: ServerProcess, _ body: () async throws -> T) async throws -> (T, Int, Int) {
-        let pid = server.child.process.processIdentifier
+        let pid = server.child.pid
         let baseline = residentBytes(pid) ?? 0
         let sampler = Task {
             var peak = 0
