@@ -45,14 +45,13 @@ let benchmarks: @Sendable () -> Void = {
 
 /// A migrated SQLite database in a temporary file.
 final class SQLiteAppendFixture: Sendable {
-    let path: String
-    let client: SQLDatabaseClient
+    let database: TemporarySQLiteDatabase
+    var client: SQLDatabaseClient { database.client }
     let ids = IdentifierGenerator()
     private let sequence = Mutex(0)
 
     init(batchSize: Int) {
-        self.path = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-bench-\(batchSize)-\(UUID().uuidString).sqlite").path
-        self.client = SQLDatabaseClient(configuration: SQLStoreConfiguration(backend: .sqlite(path: path)))
+        self.database = TemporarySQLiteDatabase(name: "chatblizz-bench-\(batchSize)")
     }
 
     func prepare() async throws {
@@ -81,9 +80,5 @@ final class SQLiteAppendFixture: Sendable {
         }
     }
 
-    func remove() {
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: path + suffix)
-        }
-    }
+    func remove() { database.remove() }
 }

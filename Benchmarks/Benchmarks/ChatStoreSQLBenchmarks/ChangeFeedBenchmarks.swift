@@ -29,8 +29,8 @@ func changeFeedBenchmarks() {
 
 /// A migrated SQLite database in a temporary file holding the change feed workload.
 final class ChangeFeedFixture: Sendable {
-    let path: String
-    let client: SQLDatabaseClient
+    let database = TemporarySQLiteDatabase(name: "chatblizz-feed")
+    var client: SQLDatabaseClient { database.client }
     let user = UserID("u-syncing")
     let conversations: Int
     let messagesPerConversation: Int
@@ -39,8 +39,6 @@ final class ChangeFeedFixture: Sendable {
     init(conversations: Int, messagesPerConversation: Int) {
         self.conversations = conversations
         self.messagesPerConversation = messagesPerConversation
-        self.path = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-feed-\(UUID().uuidString).sqlite").path
-        self.client = SQLDatabaseClient(configuration: SQLStoreConfiguration(backend: .sqlite(path: path)))
     }
 
     func prepare() async throws {
@@ -80,9 +78,5 @@ final class ChangeFeedFixture: Sendable {
 
     func lastChange() -> ChangeCursor? { last.withLock { $0 } }
 
-    func remove() {
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: path + suffix)
-        }
-    }
+    func remove() { database.remove() }
 }
