@@ -212,6 +212,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "AsyncTestSupport", path: "Tests/AsyncTestSupport", swiftSettings: swiftSettings),
+        .target(name: "ProcessTestSupport", path: "Tests/ProcessTestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore", "ChatCoreTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "SocketIOTests",
@@ -221,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "HummingbirdSocketIOTests",
             dependencies: [
-                "SocketIO", "HummingbirdSocketIO", "AsyncTestSupport",
+                "SocketIO", "HummingbirdSocketIO", "AsyncTestSupport", "ProcessTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -248,7 +249,7 @@ let package = Package(
         .testTarget(
             name: "ChatRedisTests",
             dependencies: [
-                "ChatCore", "ChatCoreTesting", "ChatRedis", "SocketIO", "AsyncTestSupport",
+                "ChatCore", "ChatCoreTesting", "ChatRedis", "SocketIO", "AsyncTestSupport", "ProcessTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -273,6 +274,7 @@ let package = Package(
             name: "ChatAppTests",
             dependencies: [
                 "ChatApp", "ChatAuth", "ChatCore", "ChatCoreTesting", "ChatKafka", "ChatStoreSQL", "ChatTestSupport", "AsyncTestSupport",
+                "ProcessTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import Foundation
+import ProcessTestSupport
 import Testing
 
 /// `chatblizz-bench` against a real `chatblizz serve` (every scenario, briefly) and against a python-socketio relay:

@@ -1,5 +1,6 @@
 import ChatRedis
 import Foundation
+import ProcessTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -58,7 +59,7 @@ final class RedisTestServer: @unchecked Sendable {
     let binary: String
     let port: Int
     let arguments: [String]
-    private var process: Process?
+    private var process: ChildProcess?
 
     init(binary: String, arguments: [String] = []) throws {
         self.binary = binary
@@ -70,21 +71,16 @@ final class RedisTestServer: @unchecked Sendable {
     var url: String { "redis://127.0.0.1:\(port)" }
 
     func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        process = try ChildProcess(
+            binary,
+            ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"] + arguments
+        )
     }
 
     /// Kills the server (SIGKILL, like a crash) and waits for it to exit.
     func stop() {
-        guard let process else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        self.process = nil
+        process?.killAndWait()
+        process = nil
     }
 
     /// Waits until the server answers PING.

@@ -1,8 +1,12 @@
 import Foundation
+import ProcessTestSupport
 import Synchronization
 import Testing
 
-/// Runs one scenario of Tests/Interop/socketio/client.py as a child process.
+/// Runs one scenario of Tests/Interop/socketio/client.py (or websocket_frames.py) as a child process.
+///
+/// A `ChildProcess`: output goes to files polled by `waitForLine`, not to pipes with readability handlers (see
+/// `ChildProcess` for why).
 final class PythonClient: Sendable {
     struct Output: Sendable {
         var status: Int32
@@ -10,16 +14,9 @@ final class PythonClient: Sendable {
         var stderr: String
     }
 
-    private struct State {
-        var stdout = ""
-        var stderr = ""
-        var lineWaiters: [(prefix: String, continuation: CheckedContinuation<String?, Never>)] = []
-        var exitWaiters: [CheckedContinuation<Int32, Never>] = []
-        var status: Int32?
-    }
-
-    private let process: Process
-    private let state = Mutex(State())
+    private let arguments: [String]
+    private let environment: [String: String]
+    private let child = Mutex<ChildProcess?>(nil)
 
     /// The interpreter: `CHATBLIZZ_PYTHON` or `python3`.
     static var python: String { ProcessInfo.processInfo.environment["CHATBLIZZ_PYTHON"] ?? "python3" }
@@ -53,13 +50,8 @@ final class PythonClient: Sendable {
     }
 
     init(arguments: [String], environment: [String: String]) {
-        self.process = Process()
-        self.process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        self.process.arguments = [Self.python] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["PYTHONUNBUFFERED"] = "1"
-        for (key, value) in environment { env[key] = value }
-        self.process.environment = env
+        self.arguments = arguments
+        self.environment = environment
     }
 
     /// A scenario of Tests/Interop/socketio/websocket_frames.py (raw WebSocket frames, with websocket-client).
@@ -73,96 +65,28 @@ final class PythonClient: Sendable {
     }
 
     func start() throws {
-        let out = Pipe()
-        let err = Pipe()
-        self.process.standardOutput = out
-        self.process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            self.appendStdout(String(decoding: data, as: UTF8.self))
-        }
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            guard !data.isEmpty else {
-                handle.readabilityHandler = nil
-                return
-            }
-            self.state.withLock { $0.stderr += String(decoding: data, as: UTF8.self) }
-        }
-        self.process.terminationHandler = { process in
-            let waiters = self.state.withLock { state in
-                state.status = process.terminationStatus
-                let waiters = state.exitWaiters
-                state.exitWaiters = []
-                let lines = state.lineWaiters
-                state.lineWaiters = []
-                for waiter in lines { waiter.continuation.resume(returning: nil) }
-                return waiters
-            }
-            for waiter in waiters { waiter.resume(returning: process.terminationStatus) }
-        }
-        try self.process.run()
+        let process = try ChildProcess(Self.python, arguments, environment: environment, separateErrorOutput: true)
+        child.withLock { $0 = process }
     }
 
-    private func appendStdout(_ text: String) {
-        self.state.withLock { state in
-            state.stdout += text
-            let lines = state.stdout.split(separator: "\n").map(String.init)
-            state.lineWaiters.removeAll { waiter in
-                if let line = lines.first(where: { $0.hasPrefix(waiter.prefix) }) {
-                    waiter.continuation.resume(returning: line)
-                    return true
-                }
-                return false
-            }
-        }
-    }
-
-    /// Waits for a stdout line starting with `prefix`; `nil` if the process exits first.
+    /// Waits for a stdout line starting with `prefix`; `nil` if the process exits first (or was never started).
     func waitForLine(_ prefix: String) async -> String? {
-        await withCheckedContinuation { continuation in
-            self.state.withLock { state in
-                if let line = state.stdout.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) {
-                    continuation.resume(returning: String(line))
-                } else if state.status != nil {
-                    continuation.resume(returning: nil)
-                } else {
-                    state.lineWaiters.append((prefix, continuation))
-                }
-            }
-        }
+        guard let process = child.withLock({ $0 }) else { return nil }
+        return await process.waitForLine(startingWith: prefix)
     }
 
     /// Waits for the process to exit.
     func waitForExit() async -> Output {
-        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            self.state.withLock { state in
-                if let status = state.status {
-                    continuation.resume(returning: status)
-                } else {
-                    state.exitWaiters.append(continuation)
-                }
-            }
-        }
-        // Give the pipe handlers a moment to deliver the tail of the output.
-        try? await Task.sleep(for: .milliseconds(50))
-        return self.state.withLock { Output(status: status, stdout: $0.stdout, stderr: $0.stderr) }
+        guard let process = child.withLock({ $0 }) else { return Output(status: -1, stdout: "", stderr: "not started") }
+        let result = await process.waitForExit()
+        return Output(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 
     /// Freezes the process (SIGSTOP): its sockets stay open but it stops answering pings.
-    func suspend() { _ = self.process.suspend() }
+    func suspend() { child.withLock { $0 }?.signal(SIGSTOP) }
 
     /// Kills the process.
-    func kill() {
-        if self.process.isRunning {
-            _ = self.process.resume()
-            self.process.terminate()
-        }
-    }
+    func kill() { child.withLock { $0 }?.killAndWait() }
 
     /// Runs a scenario to completion.
     static func run(_ scenario: String, port: Int, transports: String, environment: [String: String] = [:]) async throws -> Output {
