@@ -97,6 +97,10 @@ public struct SQLStoreConfiguration: Sendable {
             guard let value = Int(size), value > 0 else { throw Self.invalid("pool_size must be a positive integer") }
             configuration.options.maximumConnections = value
         }
+        // postgres-nio's pool replaces a closed connection only to keep this minimum; sessions already waiting for a
+        // connection when the server ends every connection (a restart, a failover) would otherwise wait until another
+        // session asks for one. With one kept, its replacement serves them and the pool grows again from there.
+        configuration.options.minimumConnections = 1
         let schema = item("schema")
         if let schema, !Self.isPlainIdentifier(schema) { throw Self.invalid("schema must be a plain identifier") }
         self.init(backend: .postgres(configuration, schema: schema))

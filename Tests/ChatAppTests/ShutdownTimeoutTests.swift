@@ -25,6 +25,7 @@ struct ShutdownTimeoutTests {
         )
         #expect(configuration.gracefulShutdownSignals == [.sigterm, .sigint])
         #expect(configuration.maximumGracefulShutdownDuration == .seconds(30))
+        #expect(configuration.maximumCancellationDuration == .seconds(10))
     }
 
     /// With `CHATBLIZZ_SHUTDOWN_TIMEOUT_S=1`, a graceful shutdown that cannot finish is cancelled after a second instead
@@ -37,8 +38,10 @@ struct ShutdownTimeoutTests {
             appConfiguration,
             logger: Logger(label: "test")
         )
-        // The test triggers the shutdown itself; the test process's own signals stay untouched.
+        // The test triggers the shutdown itself; the test process's own signals stay untouched, and a cancellation that
+        // did not end would fail the test at its deadline rather than stop the test process.
         configuration.gracefulShutdownSignals = []
+        configuration.maximumCancellationDuration = nil
         let group = ServiceGroup(configuration: configuration)
         let clock = ContinuousClock()
         let start = clock.now
