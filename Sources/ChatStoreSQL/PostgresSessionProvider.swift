@@ -2,6 +2,7 @@ import ChatCore
 import Logging
 import PostgresKit
 import SQLKit
+import Synchronization
 
 /// PostgreSQL through postgres-nio's `PostgresClient` pool: each session leases one pooled connection.
 /// The client's `run()` must be running (see `SQLDatabaseClient.run()`) for sessions to get a connection.
@@ -10,10 +11,13 @@ final class PostgresSessionProvider: SQLSessionProvider {
     let client: PostgresClient
     /// The schema the connections use (`search_path`), created by the migrator when set.
     let schema: String?
+    /// How long a session waits for a pooled connection before it fails as `unavailable`.
+    let connectionWait: Duration
 
-    init(client: PostgresClient, schema: String?) {
+    init(client: PostgresClient, schema: String?, connectionWait: Duration) {
         self.client = client
         self.schema = schema
+        self.connectionWait = connectionWait
     }
 
     func withSession<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -49,21 +53,54 @@ final class PostgresSessionProvider: SQLSessionProvider {
     /// The check narrows the window to a close between it and the query's write reaching the event loop; it does not
     /// shut it. `PostgresConnectionLossTests` lost 7 to 15 of the 300 sessions of its first round without the check
     /// (three runs), and 1 or 2 in up to twelve rounds with it (four runs).
-    private func withOpenConnection<R: Sendable>(_ body: (PostgresConnection) async throws -> R) async throws -> R {
-        for attempt in 1...Self.leaseAttempts {
-            do {
-                return try await client.withConnection { connection in
-                    guard !connection.isClosed else { throw ClosedLease() }
-                    return try await body(connection)
+    ///
+    /// A session that has no connection after `connectionWait` fails as `unavailable`, and so does one the pool refuses
+    /// (its circuit breaker is open after connections kept failing, or it is shut down): the pool would otherwise keep a
+    /// session waiting as long as PostgreSQL is unreachable (about a minute before its circuit breaker opens), and its
+    /// own error type is not one `SQLFlavor.translate` knows, so the API answered 500.
+    private func withOpenConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        try await withoutActuallyEscaping(body) { body in
+            for attempt in 1...Self.leaseAttempts {
+                let lease = LeaseProgress()
+                do {
+                    return try await withThrowingTaskGroup(of: R?.self) { group in
+                        group.addTask {
+                            try await self.client.withConnection { connection in
+                                guard !connection.isClosed else { throw ClosedLease() }
+                                lease.leased.store(true, ordering: .relaxed)
+                                return try await body(connection)
+                            }
+                        }
+                        group.addTask {
+                            try await Task.sleep(for: self.connectionWait)
+                            guard lease.leased.load(ordering: .relaxed) else { throw ConnectionWaitExceeded() }
+                            return nil
+                        }
+                        defer { group.cancelAll() }
+                        while let next = try await group.next() {
+                            if let value = next { return value }
+                        }
+                        throw ConnectionWaitExceeded()  // not reached: the session's task returns a value or throws
+                    }
+                } catch is ClosedLease {
+                    if attempt < Self.leaseAttempts { await Task.yield() }
+                } catch is ConnectionWaitExceeded {
+                    throw ChatError(.unavailable, "the PostgreSQL database is unavailable (no connection within \(connectionWait))")
+                } catch  where !lease.leased.load(ordering: .relaxed) && !(error is CancellationError) {
+                    throw ChatError(.unavailable, "the PostgreSQL database is unavailable (no connection: \(error))")
                 }
-            } catch is ClosedLease {
-                if attempt < Self.leaseAttempts { await Task.yield() }
             }
+            throw ChatError(.unavailable, "the PostgreSQL database is unavailable (its connections were closed)")
         }
-        throw ChatError(.unavailable, "the PostgreSQL database is unavailable (its connections were closed)")
     }
 
     private static let leaseAttempts = 3
 
     private struct ClosedLease: Error {}
+    private struct ConnectionWaitExceeded: Error {}
+
+    /// Whether the session got its connection, for the timer racing the lease.
+    private final class LeaseProgress: Sendable {
+        let leased = Atomic<Bool>(false)
+    }
 }

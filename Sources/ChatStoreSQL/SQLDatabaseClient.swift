@@ -50,7 +50,7 @@ public final class SQLDatabaseClient: Service, Sendable {
             }
             let client = PostgresClient(configuration: postgresConfiguration, backgroundLogger: logger)
             self.engine = .postgres(client)
-            self.provider = PostgresSessionProvider(client: client, schema: schema)
+            self.provider = PostgresSessionProvider(client: client, schema: schema, connectionWait: configuration.postgresConnectionWait)
             self.schema = schema
         #if MariaDB
         case .mariadb(let mariadbConfiguration):

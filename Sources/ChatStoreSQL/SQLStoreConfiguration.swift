@@ -32,17 +32,23 @@ public struct SQLStoreConfiguration: Sendable {
     public var backend: SQLBackend
     /// SQLite only: when a commit is on the disk.
     public var sqliteDurability: SQLiteDurability
+    /// PostgreSQL only: how long a session waits for a pooled connection before it fails as `unavailable` (the URL's
+    /// `pool_timeout`, in seconds). Without a limit, a session waited while the pool kept failing to connect, about a
+    /// minute before postgres-nio's circuit breaker failed it.
+    public var postgresConnectionWait: Duration
 
-    public init(backend: SQLBackend, sqliteDurability: SQLiteDurability = .full) {
+    public init(backend: SQLBackend, sqliteDurability: SQLiteDurability = .full, postgresConnectionWait: Duration = .seconds(10)) {
         self.backend = backend
         self.sqliteDurability = sqliteDurability
+        self.postgresConnectionWait = postgresConnectionWait
     }
 
     /// Parses a database URL:
     /// - `sqlite:./data/chatblizz.sqlite`, `sqlite:///var/lib/chatblizz.sqlite`, `sqlite::memory:`, with an optional
     ///   `?synchronous=full` (default) or `?synchronous=normal` (see ``SQLiteDurability``); a `?` starts the options
     /// - `postgres://user:pass@host:5432/db` (also `postgresql://`), with optional query items `sslmode`
-    ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier) and `pool_size` (default 20).
+    ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier), `pool_size` (default 20) and
+    ///   `pool_timeout` (seconds a session waits for a connection, 1 to 600, default 10).
     /// - `mariadb://user:pass@host:3306/db` (builds with the `MariaDB` trait), with optional query items `sslmode`
     ///   (`disable` (default), `require`, `verify-full`) and `pool_size` (default 10).
     public init(url: String) throws {
@@ -101,9 +107,14 @@ public struct SQLStoreConfiguration: Sendable {
         // connection when the server ends every connection (a restart, a failover) would otherwise wait until another
         // session asks for one. With one kept, its replacement serves them and the pool grows again from there.
         configuration.options.minimumConnections = 1
+        var connectionWait = Duration.seconds(10)
+        if let timeout = item("pool_timeout") {
+            guard let seconds = Int(timeout), (1...600).contains(seconds) else { throw Self.invalid("pool_timeout must be 1 to 600 seconds") }
+            connectionWait = .seconds(seconds)
+        }
         let schema = item("schema")
         if let schema, !Self.isPlainIdentifier(schema) { throw Self.invalid("schema must be a plain identifier") }
-        self.init(backend: .postgres(configuration, schema: schema))
+        self.init(backend: .postgres(configuration, schema: schema), postgresConnectionWait: connectionWait)
     }
 
     /// Parses a `mariadb://` URL.

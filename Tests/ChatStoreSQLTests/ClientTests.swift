@@ -13,6 +13,19 @@ struct ClientTests {
         }
     }
 
+    /// A store call while PostgreSQL cannot be reached fails as `unavailable` (503) once it has waited `pool_timeout`
+    /// for a connection. The pool alone kept it waiting about a minute, then failed it with its own error (a 500).
+    @Test func storeCallsOnAnUnreachablePostgresAreUnavailable() async throws {
+        let client = try SQLDatabaseClient(url: "postgres://nobody@127.0.0.1:1/none?sslmode=disable&pool_timeout=1")
+        let clock = ContinuousClock()
+        try await client.withRunning { client in
+            let start = clock.now
+            await Fixtures.expectChatError(.unavailable) { try await client.users.user(id: UserID("x")) }
+            let took = clock.now - start
+            #expect(took >= .seconds(1) && took < .seconds(10), "failed after \(took)")
+        }
+    }
+
     @Test func sqliteFileIsCreatedWithItsDirectoryInWALMode() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-sql-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -49,7 +49,13 @@ struct ConfigurationTests {
         #expect(configuration.password == "p@ss")
         #expect(configuration.database == "chatblizz")
         #expect(configuration.options.maximumConnections == 7)
+        #expect(configuration.options.minimumConnections == 1)
         #expect(schema == "app")
+        #expect(parsed.postgresConnectionWait == .seconds(10))
+        #expect(try SQLStoreConfiguration(url: "postgres://u@h/db?pool_timeout=3").postgresConnectionWait == .seconds(3))
+        for bad in ["0", "601", "x", ""] {
+            #expect(throws: (any Error).self, "\(bad)") { try SQLStoreConfiguration(url: "postgres://u@h/db?pool_timeout=\(bad)") }
+        }
     }
 
     @Test func rejectsBadURLs() {
