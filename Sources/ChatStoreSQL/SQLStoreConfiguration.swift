@@ -33,11 +33,11 @@ public struct SQLStoreConfiguration: Sendable {
     /// SQLite only: when a commit is on the disk.
     public var sqliteDurability: SQLiteDurability
     /// PostgreSQL only: how long a session waits for a pooled connection before it fails as `unavailable` (the URL's
-    /// `pool_timeout`, in seconds). Without a limit, a session waited while the pool kept failing to connect, about a
-    /// minute before postgres-nio's circuit breaker failed it.
-    public var postgresConnectionWait: Duration
+    /// `pool_timeout`, in seconds; nil, or `pool_timeout=0`: no limit). Without a limit, a session waits while the pool
+    /// keeps failing to connect, about a minute before postgres-nio's circuit breaker fails it.
+    public var postgresConnectionWait: Duration?
 
-    public init(backend: SQLBackend, sqliteDurability: SQLiteDurability = .full, postgresConnectionWait: Duration = .seconds(10)) {
+    public init(backend: SQLBackend, sqliteDurability: SQLiteDurability = .full, postgresConnectionWait: Duration? = .seconds(10)) {
         self.backend = backend
         self.sqliteDurability = sqliteDurability
         self.postgresConnectionWait = postgresConnectionWait
@@ -48,7 +48,7 @@ public struct SQLStoreConfiguration: Sendable {
     ///   `?synchronous=full` (default) or `?synchronous=normal` (see ``SQLiteDurability``); a `?` starts the options
     /// - `postgres://user:pass@host:5432/db` (also `postgresql://`), with optional query items `sslmode`
     ///   (`disable`, `prefer` (default), `require`), `schema` (a plain identifier), `pool_size` (default 20) and
-    ///   `pool_timeout` (seconds a session waits for a connection, 1 to 600, default 10).
+    ///   `pool_timeout` (seconds a session waits for a connection, 0 (no limit) to 600, default 10).
     /// - `mariadb://user:pass@host:3306/db` (builds with the `MariaDB` trait), with optional query items `sslmode`
     ///   (`disable` (default), `require`, `verify-full`) and `pool_size` (default 10).
     public init(url: String) throws {
@@ -107,10 +107,10 @@ public struct SQLStoreConfiguration: Sendable {
         // connection when the server ends every connection (a restart, a failover) would otherwise wait until another
         // session asks for one. With one kept, its replacement serves them and the pool grows again from there.
         configuration.options.minimumConnections = 1
-        var connectionWait = Duration.seconds(10)
+        var connectionWait: Duration? = .seconds(10)
         if let timeout = item("pool_timeout") {
-            guard let seconds = Int(timeout), (1...600).contains(seconds) else { throw Self.invalid("pool_timeout must be 1 to 600 seconds") }
-            connectionWait = .seconds(seconds)
+            guard let seconds = Int(timeout), (0...600).contains(seconds) else { throw Self.invalid("pool_timeout must be 0 to 600 seconds") }
+            connectionWait = seconds == 0 ? nil : .seconds(seconds)
         }
         let schema = item("schema")
         if let schema, !Self.isPlainIdentifier(schema) { throw Self.invalid("schema must be a plain identifier") }
