@@ -13,6 +13,8 @@ final class PostgresSessionProvider: SQLSessionProvider {
     let schema: String?
     /// How long a session waits for a pooled connection before it fails as `unavailable`; nil: as long as it takes.
     let connectionWait: Duration?
+    /// The waits' deadlines; `SQLDatabaseClient.run()` runs them beside the pool.
+    let deadlines = LeaseDeadlines()
 
     init(client: PostgresClient, schema: String?, connectionWait: Duration?) {
         self.client = client
@@ -59,9 +61,9 @@ final class PostgresSessionProvider: SQLSessionProvider {
     /// session waiting as long as PostgreSQL is unreachable (about a minute before its circuit breaker opens), and its
     /// own error type is not one `SQLFlavor.translate` knows, so the API answered 500.
     ///
-    /// The bound costs a task group per session (the session runs in a child task, beside a timer): on `chatblizz-bench
-    /// chat --pairs 1000 --closed-loop` over PostgreSQL, 203–206 → 215–226 µs of server CPU per message. `pool_timeout=0`
-    /// turns it off.
+    /// The bound runs the session in a child task, beside a task waiting for its deadline in `deadlines` (one ticking
+    /// task for every session, not a timer each: a `Task.sleep` per session cost 203–206 → 215–226 µs of server CPU per
+    /// message in `chatblizz-bench chat --pairs 1000 --closed-loop` over PostgreSQL). `pool_timeout=0` turns it off.
     private func withOpenConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         for attempt in 1...Self.leaseAttempts {
             let lease = LeaseProgress()
@@ -96,7 +98,7 @@ final class PostgresSessionProvider: SQLSessionProvider {
             try await withThrowingTaskGroup(of: R?.self) { group in
                 group.addTask { try await self.client.withConnection(session) }
                 group.addTask {
-                    try await Task.sleep(for: limit)
+                    try await self.deadlines.wait(until: .now + limit)
                     guard lease.leased.load(ordering: .relaxed) else { throw ConnectionWaitExceeded() }
                     return nil
                 }

@@ -77,7 +77,13 @@ public final class SQLDatabaseClient: Service, Sendable {
         switch engine {
         case .postgres(let client):
             running.withLock { $0 = true }
-            await client.run()
+            let deadlines = (provider as? PostgresSessionProvider)?.deadlines
+            await withDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                if let deadlines {
+                    group.addTask { await cancelWhenGracefulShutdown { await deadlines.run() } }
+                }
+            }
         case .sqlite(let sqlite):
             running.withLock { $0 = true }
             if sqlite.checkpoints {
