@@ -18,15 +18,22 @@ struct BenchSmokeTests {
         "CHATBLIZZ_AUTH_RATE_LIMIT": "100000", "CHATBLIZZ_SOCKET_RATE_LIMIT": "100000", "CHATBLIZZ_BCRYPT_COST": "4",
     ]
 
-    @Test func everyScenarioAgainstChatBlizz() async throws {
-        guard let bench = Self.benchBinary else {
+    /// `chatblizz-bench`, once both it and `chatblizz` are known to be built next to the test bundle; nil, after
+    /// recording an issue, when one is missing.
+    static func requireBinaries() -> String? {
+        guard let bench = benchBinary else {
             Issue.record("chatblizz-bench was not found next to the test bundle (\(CommandLine.arguments[0])): run swift build first")
-            return
+            return nil
         }
         guard Interop.serverBinary != nil else {
             Issue.record("the chatblizz executable was not found next to the test bundle")
-            return
+            return nil
         }
+        return bench
+    }
+
+    @Test func everyScenarioAgainstChatBlizz() async throws {
+        guard let bench = Self.requireBinaries() else { return }
         let server = try await ServerProcess.start(environment: Self.serverEnvironment)
         try await server.running {
             let common = ["--url", server.baseURL, "--server-pid", String(server.child.pid)]

@@ -7,14 +7,7 @@ import Testing
 @Suite("Shutdown under load", .serialized)
 struct ShutdownUnderLoadTests {
     @Test func sigtermDuringChatTrafficExitsCleanly() async throws {
-        guard let bench = BenchSmokeTests.benchBinary else {
-            Issue.record("chatblizz-bench was not found next to the test bundle (\(CommandLine.arguments[0]))")
-            return
-        }
-        guard Interop.serverBinary != nil else {
-            Issue.record("the chatblizz executable was not found next to the test bundle")
-            return
-        }
+        guard let bench = BenchSmokeTests.requireBinaries() else { return }
         var environment = BenchSmokeTests.serverEnvironment
         environment["CHATBLIZZ_SHUTDOWN_TIMEOUT_S"] = "60"
         let server = try await ServerProcess.start(environment: environment)

@@ -3,7 +3,9 @@ import Testing
 @testable import ChatStoreSQL
 
 struct LeaseDeadlinesTests {
-    @Test func aWaitEndsAtItsDeadlineWithinATick() async throws {
+    /// Not early; "within a tick" only on an idle machine (a clean-clone CI run, starting 400 tests at once, saw 2.9 s
+    /// for a 100 ms deadline and a 20 ms tick), so the upper bound only catches a wait that never ends.
+    @Test func aWaitEndsAtItsDeadlineNotBefore() async throws {
         let deadlines = LeaseDeadlines(tick: .milliseconds(20))
         let clock = ContinuousClock()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -12,7 +14,7 @@ struct LeaseDeadlinesTests {
             try await deadlines.wait(until: start + .milliseconds(100))
             let waited = clock.now - start
             #expect(waited >= .milliseconds(100), "ended early, after \(waited)")
-            #expect(waited < .seconds(2), "ended after \(waited)")
+            #expect(waited < .seconds(30), "ended after \(waited)")
             group.cancelAll()
         }
     }
