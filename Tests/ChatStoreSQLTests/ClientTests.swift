@@ -22,7 +22,8 @@ struct ClientTests {
             let start = clock.now
             await Fixtures.expectChatError(.unavailable) { try await client.users.user(id: UserID("x")) }
             let took = clock.now - start
-            #expect(took >= .seconds(1) && took < .seconds(10), "failed after \(took)")
+            // Not before the limit; well before the minute the pool alone took (generous: CI machines stall for seconds).
+            #expect(took >= .seconds(1) && took < .seconds(30), "failed after \(took)")
         }
     }
 
