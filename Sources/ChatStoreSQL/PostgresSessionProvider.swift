@@ -116,7 +116,7 @@ final class PostgresSessionProvider: SQLSessionProvider {
     private struct ClosedLease: Error {}
     private struct ConnectionWaitExceeded: Error {}
 
-    /// Whether the session got its connection, for the timer racing the lease.
+    /// Whether the session got its connection, for the deadline racing the lease.
     private final class LeaseProgress: Sendable {
         let leased = Atomic<Bool>(false)
     }

@@ -25,7 +25,8 @@ public final class SQLDatabaseClient: Service, Sendable {
 
     enum Engine: Sendable {
         case sqlite(SQLiteSessionProvider)
-        case postgres(PostgresClient)
+        /// The pool, and the deadlines of the sessions waiting for one of its connections.
+        case postgres(PostgresClient, LeaseDeadlines)
         #if MariaDB
         case mariadb(MariaDBSessionProvider)
         #endif
@@ -49,8 +50,9 @@ public final class SQLDatabaseClient: Service, Sendable {
                 postgresConfiguration.options.additionalStartupParameters.append(("search_path", schema))
             }
             let client = PostgresClient(configuration: postgresConfiguration, backgroundLogger: logger)
-            self.engine = .postgres(client)
-            self.provider = PostgresSessionProvider(client: client, schema: schema, connectionWait: configuration.postgresConnectionWait)
+            let provider = PostgresSessionProvider(client: client, schema: schema, connectionWait: configuration.postgresConnectionWait)
+            self.engine = .postgres(client, provider.deadlines)
+            self.provider = provider
             self.schema = schema
         #if MariaDB
         case .mariadb(let mariadbConfiguration):
@@ -75,14 +77,11 @@ public final class SQLDatabaseClient: Service, Sendable {
     /// Runs the connection pool until graceful shutdown or cancellation, then closes the connections.
     public func run() async throws {
         switch engine {
-        case .postgres(let client):
+        case .postgres(let client, let deadlines):
             running.withLock { $0 = true }
-            let deadlines = (provider as? PostgresSessionProvider)?.deadlines
             await withDiscardingTaskGroup { group in
                 group.addTask { await client.run() }
-                if let deadlines {
-                    group.addTask { await cancelWhenGracefulShutdown { await deadlines.run() } }
-                }
+                group.addTask { await cancelWhenGracefulShutdown { await deadlines.run() } }
             }
         case .sqlite(let sqlite):
             running.withLock { $0 = true }
