@@ -13,9 +13,11 @@ public struct MariaDBError: Error, Sendable, CustomStringConvertible {
     /// `ER_DUP_ENTRY`.
     var isUniqueViolation: Bool { code == 1062 }
 
-    /// Deadlock victim (`ER_LOCK_DEADLOCK`) or lock wait timeout (`ER_LOCK_WAIT_TIMEOUT`): the transaction may run again.
-    var isRetryable: Bool { code == 1213 || code == 1205 }
+    /// Deadlock victim (`ER_LOCK_DEADLOCK`): the transaction may run again at once.
+    var isRetryable: Bool { code == 1213 }
 
-    /// The server is shutting down or refuses connections (too many, not allowed): worth a 503, not a 500.
-    var isUnavailable: Bool { isConnectionError || code == 1040 || code == 1053 || code == 1203 }
+    /// The server is shutting down, refuses connections (too many, not allowed), or a lock stayed held past
+    /// `innodb_lock_wait_timeout` (`ER_LOCK_WAIT_TIMEOUT`, 50 s by default, which running again would only repeat):
+    /// worth a 503, not a 500.
+    var isUnavailable: Bool { isConnectionError || code == 1040 || code == 1053 || code == 1203 || code == 1205 }
 }

@@ -19,30 +19,25 @@ final class MariaDBSessionProvider: SQLSessionProvider {
         try await withConnection { _, database in try await body(database) }
     }
 
-    /// Runs `body` between `START TRANSACTION` and `COMMIT` (or `ROLLBACK` when it throws), again (up to three attempts)
-    /// when MariaDB aborts it as a deadlock victim or a lock wait times out. A connection whose `ROLLBACK` failed is
-    /// closed rather than reused inside an unknown transaction.
+    /// Runs `body` between `START TRANSACTION` and `COMMIT` (or `ROLLBACK` when it throws), again
+    /// (`TransactionRetry.standard`) when MariaDB aborts it as a deadlock victim. A connection whose `ROLLBACK` failed
+    /// is closed rather than reused inside an unknown transaction.
     func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        var attempt = 1
-        while true {
-            do {
-                return try await withConnection { connection, database in
-                    try await database.raw("START TRANSACTION").run()
+        try await TransactionRetry.standard.run {
+            try await withConnection { connection, database in
+                try await database.raw("START TRANSACTION").run()
+                do {
+                    let result = try await body(database)
+                    try await database.raw("COMMIT").run()
+                    return result
+                } catch {
                     do {
-                        let result = try await body(database)
-                        try await database.raw("COMMIT").run()
-                        return result
+                        try await database.raw("ROLLBACK").run()
                     } catch {
-                        do {
-                            try await database.raw("ROLLBACK").run()
-                        } catch {
-                            connection.markBroken()
-                        }
-                        throw error
+                        connection.markBroken()
                     }
+                    throw error
                 }
-            } catch  where attempt < 3 && SQLFlavor.isRetryable(error) {
-                attempt += 1
             }
         }
     }

@@ -26,17 +26,19 @@ struct SQLMigrator: Sendable {
         let schema = self.schema
         guard flavor != .mariadb else {
             // MariaDB commits DDL as it goes, so no transaction holds the migrations together: a named lock makes
-            // concurrent migrators take turns, and each migration is recorded as soon as its (idempotent) statements ran.
+            // concurrent migrators of one database take turns, and each migration is recorded as soon as its
+            // (idempotent) statements ran. Named locks are server-wide, so the name carries the database's: the
+            // migrators of other databases on the same server neither wait for it nor time out on it.
             return try await provider.withSession { database in
-                let locked = try await database.raw("SELECT GET_LOCK('chatblizz.migrations', 60) AS locked").first()?
+                let locked = try await database.raw("SELECT GET_LOCK(\(unsafeRaw: Self.mariaDBLockName), 60) AS locked").first()?
                     .optional("locked", as: Int64.self)
                 guard locked == 1 else { throw ChatError(.unavailable, "another process holds the migration lock") }
                 do {
                     let names = try await apply(on: database)
-                    try await database.raw("SELECT RELEASE_LOCK('chatblizz.migrations')").run()
+                    try await database.raw("SELECT RELEASE_LOCK(\(unsafeRaw: Self.mariaDBLockName))").run()
                     return names
                 } catch {
-                    try? await database.raw("SELECT RELEASE_LOCK('chatblizz.migrations')").run()
+                    try? await database.raw("SELECT RELEASE_LOCK(\(unsafeRaw: Self.mariaDBLockName))").run()
                     throw error
                 }
             }
@@ -48,6 +50,10 @@ struct SQLMigrator: Sendable {
             return try await apply(on: database)
         }
     }
+
+    /// The MariaDB named lock of the session's database: a digest, because lock names are limited to 64 characters
+    /// and database names may be as long.
+    static let mariaDBLockName = "CONCAT('chatblizz.migrations.', MD5(COALESCE(DATABASE(), '')))"
 
     /// Creates `schema_migrations` if needed and applies the migrations it does not list.
     private func apply(on database: any SQLDatabase) async throws -> [String] {

@@ -30,17 +30,12 @@ final class PostgresSessionProvider: SQLSessionProvider {
         }
     }
 
-    /// Runs the transaction, running it again (up to three attempts) when PostgreSQL aborts it as a deadlock victim or
-    /// a serialization failure.
+    /// Runs the transaction, running it again (`TransactionRetry.standard`) when PostgreSQL aborts it as a deadlock
+    /// victim or a serialization failure.
     func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        var attempt = 1
-        while true {
-            do {
-                return try await withOpenConnection { connection in
-                    try await self.transaction(on: connection.sql(queryLogLevel: .trace), body)
-                }
-            } catch  where attempt < 3 && SQLFlavor.isRetryable(error) {
-                attempt += 1
+        try await TransactionRetry.standard.run {
+            try await withOpenConnection { connection in
+                try await self.transaction(on: connection.sql(queryLogLevel: .trace), body)
             }
         }
     }

@@ -46,8 +46,8 @@ public enum SQLFlavor: String, Sendable, Hashable {
         }
     }
 
-    /// Whether a transaction that failed with this error may simply be run again (PostgreSQL deadlock or serialization
-    /// failure).
+    /// Whether a transaction that failed with this error may simply be run again (a PostgreSQL deadlock or
+    /// serialization failure, a MariaDB deadlock).
     static func isRetryable(_ error: any Error) -> Bool {
         if let error = error as? MariaDBError { return error.isRetryable }
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }

@@ -38,6 +38,23 @@ struct MariaDBStoreTests {
         }
     }
 
+    /// The migration lock is the database's, not the server's: while a session holds one database's lock, another
+    /// database on the same server migrates at once (with a server-wide name it waited 60 s and failed).
+    @Test func migrationLockIsPerDatabase() async throws {
+        _ = try await TestDatabases.withMariaDB(migrate: false) { holder in
+            try await holder.provider.withSession { database in
+                let locked = try await database.raw("SELECT GET_LOCK(\(unsafeRaw: SQLMigrator.mariaDBLockName), 0) AS locked")
+                    .first()?.optional("locked", as: Int64.self)
+                #expect(locked == 1)
+                let started = ContinuousClock.now
+                let applied = try await TestDatabases.withMariaDB(migrate: false) { other in try await other.migrate() }
+                #expect(applied?.sorted() == MigrationTests.expected.sorted())
+                #expect(ContinuousClock.now - started < .seconds(30))
+                try await database.raw("SELECT RELEASE_LOCK(\(unsafeRaw: SQLMigrator.mariaDBLockName))").run()
+            }
+        }
+    }
+
     @Test func racingAppends() async throws {
         _ = try await TestDatabases.withMariaDB { client in try await ConcurrentAppendTests.racingAppends(client.messages) }
     }
