@@ -4,7 +4,7 @@ import Testing
 
 /// `chatblizz-bench` against a real `chatblizz serve` (every scenario, briefly) and against a python-socketio relay:
 /// the load generator must run, verify its messages and exit 0.
-@Suite("chatblizz-bench smoke", .serialized)
+@Suite("chatblizz-bench smoke", .serialized, .timeLimit(.minutes(10)))
 struct BenchSmokeTests {
     /// `chatblizz-bench`, built by `swift build` / `swift test` next to the test bundle like `chatblizz`.
     static var benchBinary: String? {

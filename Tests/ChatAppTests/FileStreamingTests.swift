@@ -3,7 +3,7 @@ import Testing
 
 /// Large uploads through a real `chatblizz serve` process, streamed by a Python client that never holds the file either:
 /// the server's resident memory must stay flat, the recipient's socket gets the file message and the download matches.
-@Suite("File uploads stream end to end", .serialized)
+@Suite("File uploads stream end to end", .serialized, .timeLimit(.minutes(10)))
 struct FileStreamingTests {
     static let megabyte = 1024 * 1024
 

@@ -3,7 +3,7 @@ import Testing
 
 /// The real `chatblizz serve` process driven by python-socketio clients (a Socket.IO implementation we did not write)
 /// and raw WebSockets: the realtime acceptance scenarios.
-@Suite("Realtime end to end with python-socketio", .serialized)
+@Suite("Realtime end to end with python-socketio", .serialized, .timeLimit(.minutes(10)))
 struct RealtimeInteropTests {
     @Test(arguments: TestBackend.allCases)
     func multiDeviceHistoryMatchesRESTDespiteReconnects(_ backend: TestBackend) async throws {

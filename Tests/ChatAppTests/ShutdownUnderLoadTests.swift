@@ -4,7 +4,7 @@ import Testing
 
 /// SIGTERM to a `chatblizz serve` that is busy with chat traffic: the graceful shutdown (close every socket, run their
 /// disconnect handling, close the store) ends on its own, well before the shutdown timeout, and the process exits 0.
-@Suite("Shutdown under load", .serialized)
+@Suite("Shutdown under load", .serialized, .timeLimit(.minutes(10)))
 struct ShutdownUnderLoadTests {
     @Test func sigtermDuringChatTrafficExitsCleanly() async throws {
         guard let bench = BenchSmokeTests.requireBinaries() else { return }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The original app's flows over v1 HTTP with Firebase tokens: sign-up, search, befriend, chat, scroll, badges.
-@Suite("V1 walk-through")
+@Suite("V1 walk-through", .timeLimit(.minutes(10)))
 struct V1WalkthroughTests {
     @Test func registerSearchBefriendChatAndScroll() async throws {
         try await V1Harness.run { v1 in

@@ -4,6 +4,7 @@ import Testing
 
 @testable import ChatRedis
 
+@Suite(.timeLimit(.minutes(10)))
 struct RedisClientTests {
     @Test func commandsRoundTrip() async throws {
         guard let url = RedisTestEnvironment.url() else { return }

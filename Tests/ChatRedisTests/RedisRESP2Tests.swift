@@ -5,6 +5,7 @@ import Testing
 
 /// A server without `HELLO` (as before Redis 6): the client falls back to RESP2 with `AUTH`, and pub/sub still works
 /// with RESP2's plain arrays.
+@Suite(.timeLimit(.minutes(10)))
 struct RedisRESP2Tests {
     @Test func fallsBackToRESP2WithAuthAndPubSub() async throws {
         guard let binary = RedisTestEnvironment.serverBinary() else { return }

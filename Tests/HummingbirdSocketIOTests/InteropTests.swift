@@ -3,7 +3,7 @@ import SocketIO
 import Testing
 
 /// python-socketio 5 clients against a real server started from the library on a free loopback port.
-@Suite(.serialized) struct InteropTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct InteropTests {
     static let transportSets = ["websocket", "polling", "polling,websocket"]
 
     func expectSuccess(_ output: PythonClient.Output, _ what: String) {

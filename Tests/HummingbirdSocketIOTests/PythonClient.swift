@@ -75,10 +75,10 @@ final class PythonClient: Sendable {
         return await process.waitForLine(startingWith: prefix)
     }
 
-    /// Waits for the process to exit.
-    func waitForExit() async -> Output {
+    /// Waits for the process to exit; one still running after `timeout` (every scenario takes seconds) is killed.
+    func waitForExit(timeout: Duration = .seconds(120)) async -> Output {
         guard let process = child.withLock({ $0 }) else { return Output(status: -1, stdout: "", stderr: "not started") }
-        let result = await process.waitForExit()
+        let result = await process.finish(timeout: timeout)
         return Output(status: result.status, stdout: result.output, stderr: result.errorOutput)
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The WebSocket transport (`EngineIOHTTPChannel` and `EngineIOWebSocketHandler`) at the frame level, driven by
 /// websocket-client from Tests/Interop/socketio/websocket_frames.py.
-@Suite(.serialized) struct WebSocketTransportTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct WebSocketTransportTests {
     /// Runs a frames scenario against a fresh server and expects it to print OK.
     func run(_ scenario: String, io: SocketIOServer) async throws {
         try await InteropServer.withServer(io) { port in

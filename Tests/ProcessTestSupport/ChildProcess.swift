@@ -137,23 +137,16 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Waits for the child to exit, however long it takes, and returns its status and output.
-    public func waitForExit() async -> Result {
-        var status = reap()
-        while status == nil {
-            try? await Task.sleep(for: .milliseconds(20))
-            status = reap()
-        }
-        return Result(status: status ?? -1, output: output(), errorOutput: errorOutput())
-    }
-
     /// Waits for the exit, stopping the child after `timeout` (SIGTERM, then SIGKILL a second later), and returns its
-    /// status and output.
+    /// status and output. A cancelled task (a test past its time limit) kills the child at once instead of waiting:
+    /// no wait here outlives its bound or its task.
     public func finish(timeout: Duration) async -> Result {
         let deadline = ContinuousClock.now + timeout
         var status = reap()
         while status == nil {
-            if ContinuousClock.now > deadline {
+            if Task.isCancelled {
+                killAndWait()
+            } else if ContinuousClock.now > deadline {
                 kill()
                 try? await Task.sleep(for: .seconds(1))
                 signal(SIGKILL)
