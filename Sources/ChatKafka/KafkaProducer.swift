@@ -19,13 +19,19 @@ public final class KafkaProducer: Service, Sendable {
     private let logger: Logger
     /// Receives librdkafka's log lines; it must outlive `handle`.
     private let log: RdKafkaLog
+    /// How long shutdown waits for the brokers to acknowledge the records in flight before failing them.
+    let shutdownFlushTimeout: Duration
 
     private enum State {
         case open
         case closed
     }
 
-    public init(configuration: KafkaConfiguration, logger: Logger) throws {
+    public convenience init(configuration: KafkaConfiguration, logger: Logger) throws {
+        try self.init(configuration: configuration, logger: logger, shutdownFlushTimeout: .seconds(30))
+    }
+
+    init(configuration: KafkaConfiguration, logger: Logger, shutdownFlushTimeout: Duration) throws {
         let timeout = configuration.deliveryTimeout.components
         let milliseconds = timeout.seconds * 1000 + timeout.attoseconds / 1_000_000_000_000_000
         let properties = RdKafkaConf.properties(
@@ -50,6 +56,7 @@ public final class KafkaProducer: Service, Sendable {
         self.topic = topic
         self.logger = logger
         self.log = log
+        self.shutdownFlushTimeout = shutdownFlushTimeout
     }
 
     deinit {
@@ -92,7 +99,8 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Serves delivery reports until graceful shutdown or cancellation, then stops accepting records, flushes the ones
-    /// in flight (at most the delivery timeout) and returns.
+    /// in flight (for at most the delivery timeout, and 30 s) and returns. The records still unacknowledged then are
+    /// purged, which fails their sends: every `produce` returns, none waits for a report that would never come.
     public func run() async throws {
         let thread = NIOThreadPool(numberOfThreads: 1)
         thread.start()
@@ -102,11 +110,22 @@ public final class KafkaProducer: Service, Sendable {
             }
         }
         state.withLock { $0 = .closed }
+        let flushMilliseconds = Int32(
+            clamping: shutdownFlushTimeout.components.seconds * 1000 + shutdownFlushTimeout.components.attoseconds / 1_000_000_000_000_000
+        )
         let left = await thread.runEvenIfCancelled { [self] in
-            _ = rd_kafka_flush(handle, 30_000)
-            return rd_kafka_outq_len(handle)
+            _ = rd_kafka_flush(handle, flushMilliseconds)
+            let left = rd_kafka_outq_len(handle)
+            if left > 0 {
+                // Each purged record gets its report (with ERR__PURGE_QUEUE or ERR__PURGE_INFLIGHT) from this poll.
+                _ = rd_kafka_purge(handle, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT)
+                _ = rd_kafka_flush(handle, 5_000)
+            }
+            return left
         }
-        if let left, left > 0 { logger.warning("Kafka producer stopped with records unacknowledged", metadata: ["kafka.queued": "\(left)"]) }
+        if let left, left > 0 {
+            logger.warning("Kafka producer stopped with records unacknowledged; their sends failed", metadata: ["kafka.queued": "\(left)"])
+        }
         try? await thread.shutdownGracefully()
     }
 }

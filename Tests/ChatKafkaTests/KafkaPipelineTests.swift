@@ -362,6 +362,42 @@ struct KafkaPipelineTests {
         #expect(started.duration(to: .now) < .seconds(30))
     }
 
+    /// A producer stopped while records wait for brokers that do not answer (the delivery timeout still far off)
+    /// fails those sends once its flush at shutdown ends: no send waits forever for a delivery report.
+    @Test func stoppingFailsTheSendsStillInFlight() async throws {
+        guard TestBroker.brokers() != nil else { return }
+        var configuration = KafkaConfiguration(brokers: "127.0.0.1:1", topic: "nowhere", deliveryTimeout: .seconds(300))
+        configuration.properties["reconnect.backoff.max.ms"] = "100"
+        let producer = try KafkaProducer(configuration: configuration, logger: Self.logger, shutdownFlushTimeout: .milliseconds(500))
+        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        let running = Task { try await producer.run() }
+        // Unstructured, so that a send that never returns fails this test instead of hanging the run.
+        let sending = Task {
+            do {
+                try await producer.produce(key: "k", value: Array("v".utf8))
+                outcome.withLock { $0 = .success(()) }
+            } catch {
+                outcome.withLock { $0 = .failure(error) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let stopped = ContinuousClock.now
+        running.cancel()
+        try await running.value
+        let deadline = ContinuousClock.now + .seconds(20)
+        while outcome.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        switch outcome.withLock({ $0 }) {
+        case .failure(let error):
+            #expect(error is KafkaError, "\(error)")
+            #expect(stopped.duration(to: .now) < .seconds(20))
+            await sending.value
+        case .success:
+            Issue.record("a send with no broker was acknowledged")
+        case nil:
+            Issue.record("the send still waits 20 s after the producer stopped")
+        }
+    }
+
     @Test func unknownPropertiesAreRefused() throws {
         var configuration = KafkaConfiguration(brokers: "127.0.0.1:9092")
         configuration.properties["no.such.property"] = "1"
