@@ -124,12 +124,16 @@ enum TestDatabases {
     }
 
     /// The configuration for `url` with `schema` as the search path and a small pool.
+    ///
+    /// A session waits up to 60 s for a connection, not the default 10 s: 24 concurrent quota checks of one uploader
+    /// take turns on 4 connections, and one of them waited more than 10 s in a full `scripts/test` run on this 2-core
+    /// machine while a build ran beside it. A session that never gets a connection still fails, a minute later.
     static func postgresConfiguration(url: String, schema: String) throws -> SQLStoreConfiguration {
         guard case .postgres(var configuration, _) = try SQLStoreConfiguration(url: url).backend else {
             throw ChatError.invalidRequest("\(postgresURLVariable) is not a postgres:// URL")
         }
         configuration.options.maximumConnections = 4
-        return SQLStoreConfiguration(backend: .postgres(configuration, schema: schema))
+        return SQLStoreConfiguration(backend: .postgres(configuration, schema: schema), postgresConnectionWait: .seconds(60))
     }
 
     /// Runs the client, migrates, runs `body`, then stops the client.
