@@ -32,7 +32,8 @@ enum TestBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 return nil
             }
             let schema = "chatapp_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
-            return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool_size=4"
+            // pool_timeout: see TestDatabases.postgresConfiguration (ChatStoreSQLTests) on waits in loaded runs.
+            return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)&pool_size=4&pool_timeout=60"
         case .mariadb:
             return try await Self.freshMariaDBDatabase()
         }
