@@ -12,16 +12,23 @@ extension EngineIOConnection {
         }
         let packets = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[EngineIOPacket]?, Never>) in
-                self.state.withLock { state in
+                // A request cancelled before its waiter is stored found no waiter to resume in `onCancel`, so the check
+                // of `Task.isCancelled` under the same lock ends it here instead of leaving it parked.
+                let cancelled = self.state.withLock { state in
                     if let stashed = state.stashedPollResponse {
                         state.stashedPollResponse = nil
                         continuation.resume(returning: stashed)
                     } else if state.session.isClosed {
                         continuation.resume(returning: [EngineIOPacket(.close)])
+                    } else if Task.isCancelled {
+                        continuation.resume(returning: nil)
+                        return true
                     } else {
                         state.pollWaiter = continuation
                     }
+                    return false
                 }
+                if cancelled { self.apply { $0.pollingGetAborted() } }
             }
         } onCancel: {
             let waiter = self.state.withLock { state in
