@@ -5,6 +5,7 @@ import Testing
 
 /// Two ChatBlizz nodes in one process on one PostgreSQL and one Redis: what `RedisScaleOut` wires must make them act
 /// as one (caches invalidated on every node, one auth budget).
+@Suite(.timeLimit(.minutes(10)))
 struct RedisScaleOutTests {
     static func redisURL() -> String? {
         if let url = ProcessInfo.processInfo.environment["CHATBLIZZ_TEST_REDIS_URL"], !url.isEmpty { return url }

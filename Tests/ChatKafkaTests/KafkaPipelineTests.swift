@@ -44,6 +44,7 @@ enum TestBroker {
 }
 
 #if Kafka
+@Suite(.timeLimit(.minutes(10)))
 struct KafkaPipelineTests {
     static let a = UserID("u-a")
     static let logger = Logger(label: "chatblizz.kafka.test")

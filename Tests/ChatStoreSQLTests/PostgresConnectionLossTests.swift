@@ -8,6 +8,7 @@ import Testing
 /// PostgreSQL connections that the server ends under load (a restart, a failover, `pg_terminate_backend`): every
 /// session ends, with its result or as `unavailable` (at the latest when it has waited `pool_timeout` for a
 /// connection), and the pool serves sessions again afterwards.
+@Suite(.timeLimit(.minutes(10)))
 struct PostgresConnectionLossTests {
     @Test func sessionsOnTerminatedConnectionsFinish() async throws {
         guard let url = TestDatabases.postgresURL() else { return }
