@@ -10,15 +10,18 @@ import SQLKit
 /// - **unchanged** messages (`updated_at = created_at`), in `(created_at, id)` order, which is the same order, from the
 ///   history index `messages_conversation`, only in conversations whose last message is not older than the cursor.
 ///
-/// The two never overlap and together hold every message. On SQLite and PostgreSQL each conversation gives at most
-/// `limit` of each kind, so a page reads at most `limit` rows per conversation however much changed after the cursor;
-/// MariaDB, which has neither `LATERAL` nor `LIMIT` in an `IN` subquery, reads every change after the cursor. When the
-/// changed messages fill a page, unchanged ones past its last item cannot be in it, so the second read stops there.
+/// The two never overlap and together hold every message. Each conversation gives at most `limit` of each kind, so a
+/// page reads at most `limit` rows per conversation however much changed after the cursor. When the changed messages
+/// fill a page, unchanged ones past its last item cannot be in it, so the second read stops there.
+///
+/// MariaDB has no partial indexes, so its `messages_changed` holds every message in `(updated_at, id)` order: one read
+/// per conversation gives the feed without the split (see `mariaDBChanges`).
 extension SQLMessageStore {
     public func changes(for user: UserID, after cursor: ChangeCursor?, limit: Int) async throws -> [Message] {
         guard limit > 0 else { return [] }
         let bound = cursor ?? ChangeCursor(updatedAt: Timestamp(milliseconds: Int64.min), id: "")
         let flavor = provider.flavor
+        if flavor == .mariadb { return try await mariaDBChanges(for: user, after: bound, limit: limit) }
         let changedStatement = Self.feed(
             of: user,
             flavor: flavor,
@@ -77,6 +80,7 @@ extension SQLMessageStore {
                     WHERE c.\(conversations)
                     """
             case .mariadb:
+                // Not reached: `changes` reads MariaDB's feed with `mariaDBChanges`.
                 return """
                     SELECT \(unsafeRaw: Columns.message) FROM messages
                     WHERE conversation_id IN (SELECT id FROM conversations WHERE \(conversations)) AND \(condition)
@@ -85,5 +89,62 @@ extension SQLMessageStore {
         }
         return "SELECT * FROM (" + side("user_low") + " UNION ALL " + side("user_high")
             + ") AS feed ORDER BY updated_at, id LIMIT \(bind: limit)"
+    }
+
+    /// How many conversations one MariaDB statement reads (one `UNION ALL` member each).
+    static let mariaDBConversationsPerRead = 100
+
+    /// The feed on MariaDB: for each of the user's conversations, its first `limit` messages after the cursor in
+    /// `(updated_at, id)` order, a range of `messages_changed` that stops after `limit` rows; then the first `limit` of
+    /// all of them.
+    ///
+    /// MariaDB has neither `LATERAL` nor `LIMIT` in an `IN` subquery, and it does not use a row comparison such as
+    /// `(updated_at, id) > (?, ?)` as a range: one statement over `conversation_id IN (…)` read every message of the
+    /// user for each page (`Handler_read_next` 20,050 for a user with 20,000 messages in 50 conversations, whatever
+    /// the cursor). Here it reads at most `limit` rows per conversation, and only those after the cursor.
+    /// The statements share one snapshot (`REPEATABLE READ`, read only), so a message stored meanwhile is in all of
+    /// them or in none.
+    func mariaDBChanges(for user: UserID, after bound: ChangeCursor, limit: Int) async throws -> [Message] {
+        let time = bound.updatedAt.milliseconds
+        let count = Int64(limit)
+        return try await provider.withSession { database in
+            try await database.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").run()
+            try await database.raw("START TRANSACTION READ ONLY").run()
+            do {
+                let conversations = try await database.raw(
+                    """
+                    SELECT id FROM conversations WHERE user_low = \(bind: user.rawValue)
+                    UNION ALL SELECT id FROM conversations WHERE user_high = \(bind: user.rawValue)
+                    """
+                ).all(decodingColumn: "id", as: String.self)
+                var feed: [Message] = []
+                for start in stride(from: 0, to: conversations.count, by: Self.mariaDBConversationsPerRead) {
+                    let members = conversations[start..<min(start + Self.mariaDBConversationsPerRead, conversations.count)].map {
+                        conversation -> SQLQueryString in
+                        """
+                        (SELECT \(unsafeRaw: Columns.message) FROM messages WHERE conversation_id = \(bind: conversation)
+                            AND (updated_at > \(bind: time) OR (updated_at = \(bind: time) AND id > \(bind: bound.id)))
+                            ORDER BY updated_at, id LIMIT \(bind: count))
+                        """
+                    }
+                    let statement: SQLQueryString =
+                        "SELECT * FROM (" + members.joined(separator: " UNION ALL ") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: count)"
+                    let page = try await database.raw(statement).all().map(Message.init(row:))
+                    feed = Array((feed + page).sorted { $0.changeCursor < $1.changeCursor }.prefix(limit))
+                }
+                try await database.raw("COMMIT").run()
+                return feed
+            } catch {
+                do {
+                    try await database.raw("ROLLBACK").run()
+                } catch {
+                    // Not reused inside a read-only transaction of unknown state.
+                    #if MariaDB
+                    (database as? MariaDBSession)?.connection.markBroken()
+                    #endif
+                }
+                throw error
+            }
+        }
     }
 }

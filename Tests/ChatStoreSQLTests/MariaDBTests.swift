@@ -55,6 +55,56 @@ struct MariaDBStoreTests {
         }
     }
 
+    /// A sync page reads at most `limit` rows per conversation, and only rows after the cursor: the single statement
+    /// it replaced read every message of the user for every page (MariaDB does not use a row comparison as a range).
+    @Test func changeFeedPagesReadOnlyWhatTheyNeed() async throws {
+        _ = try await TestDatabases.withMariaDBDatabase { configuration in
+            guard case .mariadb(var mariadb) = configuration.backend else { return }
+            // One connection, so that the session's handler counters below are those of the feed's reads.
+            mariadb.poolSize = 1
+            try await TestDatabases.withClient(SQLStoreConfiguration(backend: .mariadb(mariadb))) { client in
+                let reader = UserID("reader")
+                let conversations = 20
+                let drafts = (0..<1_200).map { n in
+                    Fixtures.message(
+                        String(format: "m-%05d", n),
+                        from: reader,
+                        to: UserID("peer-\(n % conversations)"),
+                        at: 1_000 + Int64(n),
+                        clientMessageID: nil
+                    )
+                }
+                for start in stride(from: 0, to: drafts.count, by: 100) { _ = try await client.messages.append(Array(drafts[start..<start + 100])) }
+                let limit = 10
+                var cursor: ChangeCursor?
+                var seen: [Message] = []
+                var mostRead = 0
+                while true {
+                    let (page, read) = try await Self.rowsRead(by: client) {
+                        try await client.messages.changes(for: reader, after: cursor, limit: limit)
+                    }
+                    mostRead = max(mostRead, read)
+                    guard let last = page.last else { break }
+                    seen += page
+                    cursor = last.changeCursor
+                }
+                #expect(seen.map(\.id.rawValue) == drafts.map(\.id.rawValue))
+                #expect(mostRead <= conversations * limit, "a page read \(mostRead) index entries")
+            }
+        }
+    }
+
+    /// `body`'s result and the index entries its statements read in order (`Handler_read_next`) on the client's only
+    /// connection.
+    private static func rowsRead<R: Sendable>(by client: SQLDatabaseClient, _ body: () async throws -> R) async throws -> (R, Int) {
+        try await client.provider.withSession { database in try await database.raw("FLUSH STATUS").run() }
+        let result = try await body()
+        let read = try await client.provider.withSession { database in
+            try await database.raw("SHOW SESSION STATUS LIKE 'Handler_read_next'").first()?.decode(column: "Value", as: String.self)
+        }
+        return (result, read.flatMap { Int($0) } ?? -1)
+    }
+
     @Test func racingAppends() async throws {
         _ = try await TestDatabases.withMariaDB { client in try await ConcurrentAppendTests.racingAppends(client.messages) }
     }
