@@ -20,24 +20,38 @@ final class MariaDBSessionProvider: SQLSessionProvider {
     }
 
     /// Runs `body` between `START TRANSACTION` and `COMMIT` (or `ROLLBACK` when it throws), again
-    /// (`TransactionRetry.standard`) when MariaDB aborts it as a deadlock victim. A connection whose `ROLLBACK` failed
-    /// is closed rather than reused inside an unknown transaction.
+    /// (`TransactionRetry.standard`) when MariaDB aborts it as a deadlock victim.
     func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await TransactionRetry.standard.run {
-            try await withConnection { connection, database in
-                try await database.raw("START TRANSACTION").run()
+            try await inTransaction(startedBy: ["START TRANSACTION"], body)
+        }
+    }
+
+    /// Runs `body` in a read-only transaction whose statements all read one snapshot (`REPEATABLE READ`, where the
+    /// sessions' default `READ COMMITTED` gives each statement its own).
+    func withReadOnlySnapshot<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await inTransaction(startedBy: ["SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION READ ONLY"], body)
+    }
+
+    /// Runs `statements`, then `body`, then `COMMIT` (or `ROLLBACK` when it throws). A connection whose `ROLLBACK`
+    /// failed is closed rather than reused inside an unknown transaction.
+    private func inTransaction<R: Sendable>(
+        startedBy statements: [SQLQueryString],
+        _ body: @Sendable (any SQLDatabase) async throws -> R
+    ) async throws -> R {
+        try await withConnection { connection, database in
+            for statement in statements { try await database.raw(statement).run() }
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
                 do {
-                    let result = try await body(database)
-                    try await database.raw("COMMIT").run()
-                    return result
+                    try await database.raw("ROLLBACK").run()
                 } catch {
-                    do {
-                        try await database.raw("ROLLBACK").run()
-                    } catch {
-                        connection.markBroken()
-                    }
-                    throw error
+                    connection.markBroken()
                 }
+                throw error
             }
         }
     }

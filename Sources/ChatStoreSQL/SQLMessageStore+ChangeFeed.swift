@@ -21,7 +21,9 @@ extension SQLMessageStore {
         guard limit > 0 else { return [] }
         let bound = cursor ?? ChangeCursor(updatedAt: Timestamp(milliseconds: Int64.min), id: "")
         let flavor = provider.flavor
-        if flavor == .mariadb { return try await mariaDBChanges(for: user, after: bound, limit: limit) }
+        #if MariaDB
+        if let mariadb = provider as? MariaDBSessionProvider { return try await mariaDBChanges(for: user, after: bound, limit: limit, on: mariadb) }
+        #endif
         let changedStatement = Self.feed(
             of: user,
             flavor: flavor,
@@ -91,6 +93,7 @@ extension SQLMessageStore {
             + ") AS feed ORDER BY updated_at, id LIMIT \(bind: limit)"
     }
 
+    #if MariaDB
     /// How many conversations one MariaDB statement reads (one `UNION ALL` member each).
     static let mariaDBConversationsPerRead = 100
 
@@ -104,47 +107,33 @@ extension SQLMessageStore {
     /// the cursor). Here it reads at most `limit` rows per conversation, and only those after the cursor.
     /// The statements share one snapshot (`REPEATABLE READ`, read only), so a message stored meanwhile is in all of
     /// them or in none.
-    func mariaDBChanges(for user: UserID, after bound: ChangeCursor, limit: Int) async throws -> [Message] {
+    func mariaDBChanges(for user: UserID, after bound: ChangeCursor, limit: Int, on mariadb: MariaDBSessionProvider) async throws -> [Message] {
         let time = bound.updatedAt.milliseconds
         let count = Int64(limit)
-        return try await provider.withSession { database in
-            try await database.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").run()
-            try await database.raw("START TRANSACTION READ ONLY").run()
-            do {
-                let conversations = try await database.raw(
+        return try await mariadb.withReadOnlySnapshot { database in
+            let conversations = try await database.raw(
+                """
+                SELECT id FROM conversations WHERE user_low = \(bind: user.rawValue)
+                UNION ALL SELECT id FROM conversations WHERE user_high = \(bind: user.rawValue)
+                """
+            ).all(decodingColumn: "id", as: String.self)
+            var feed: [Message] = []
+            for start in stride(from: 0, to: conversations.count, by: Self.mariaDBConversationsPerRead) {
+                let members = conversations[start..<min(start + Self.mariaDBConversationsPerRead, conversations.count)].map {
+                    conversation -> SQLQueryString in
                     """
-                    SELECT id FROM conversations WHERE user_low = \(bind: user.rawValue)
-                    UNION ALL SELECT id FROM conversations WHERE user_high = \(bind: user.rawValue)
+                    (SELECT \(unsafeRaw: Columns.message) FROM messages WHERE conversation_id = \(bind: conversation)
+                        AND (updated_at > \(bind: time) OR (updated_at = \(bind: time) AND id > \(bind: bound.id)))
+                        ORDER BY updated_at, id LIMIT \(bind: count))
                     """
-                ).all(decodingColumn: "id", as: String.self)
-                var feed: [Message] = []
-                for start in stride(from: 0, to: conversations.count, by: Self.mariaDBConversationsPerRead) {
-                    let members = conversations[start..<min(start + Self.mariaDBConversationsPerRead, conversations.count)].map {
-                        conversation -> SQLQueryString in
-                        """
-                        (SELECT \(unsafeRaw: Columns.message) FROM messages WHERE conversation_id = \(bind: conversation)
-                            AND (updated_at > \(bind: time) OR (updated_at = \(bind: time) AND id > \(bind: bound.id)))
-                            ORDER BY updated_at, id LIMIT \(bind: count))
-                        """
-                    }
-                    let statement: SQLQueryString =
-                        "SELECT * FROM (" + members.joined(separator: " UNION ALL ") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: count)"
-                    let page = try await database.raw(statement).all().map(Message.init(row:))
-                    feed = Array((feed + page).sorted { $0.changeCursor < $1.changeCursor }.prefix(limit))
                 }
-                try await database.raw("COMMIT").run()
-                return feed
-            } catch {
-                do {
-                    try await database.raw("ROLLBACK").run()
-                } catch {
-                    // Not reused inside a read-only transaction of unknown state.
-                    #if MariaDB
-                    (database as? MariaDBSession)?.connection.markBroken()
-                    #endif
-                }
-                throw error
+                let statement: SQLQueryString =
+                    "SELECT * FROM (" + members.joined(separator: " UNION ALL ") + ") AS feed ORDER BY updated_at, id LIMIT \(bind: count)"
+                let page = try await database.raw(statement).all().map(Message.init(row:))
+                feed = Array((feed + page).sorted { $0.changeCursor < $1.changeCursor }.prefix(limit))
             }
+            return feed
         }
     }
+    #endif
 }
