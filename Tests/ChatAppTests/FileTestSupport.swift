@@ -96,11 +96,6 @@ extension TestServer {
     }
 }
 
-enum TestServerError: Error {
-    /// The test needs a server on a port.
-    case notLive
-}
-
 /// Regular files under `directory`, recursively (0 when it does not exist).
 func storedFileCount(_ directory: String) -> Int {
     guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return 0 }

@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 
 @testable import ChatStoreSQL
@@ -73,10 +74,12 @@ struct APIResponse: Sendable {
 struct TestServer {
     let client: any TestClientProtocol
 
-    /// Runs `body` against a fresh server; returns false when the backend is not available here.
+    /// Runs `body` against a fresh server; returns false when the backend is not available here. Throws when the
+    /// server has not started within `startTimeout` (see `runLive`).
     @discardableResult
     static func run(
         _ backend: TestBackend,
+        startTimeout: Duration = .seconds(120),
         configure: (inout AppConfiguration) -> Void = { _ in },
         body: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws -> Bool {
@@ -94,8 +97,48 @@ struct TestServer {
         var logger = Logger(label: "chatblizz.test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration, logger: logger)
-        try await app.test(.live) { client in try await body(TestServer(client: client)) }
+        try await runLive(app, startTimeout: startTimeout, body: body)
         return true
+    }
+
+    /// `app.test(.live)`, except that a server that never starts fails instead of hanging.
+    ///
+    /// HummingbirdTesting's live framework waits for the server's port without a bound and without reacting to
+    /// cancellation. When a step before the server starts fails (the migration in `beforeServerStarts`) or a service
+    /// ends the group first, the port never comes and the test waited for ever: in one CI run a MariaDB migration
+    /// that could not take its lock hung the whole run (`TestServerTests`). So the framework runs in a task of its own,
+    /// and if the body has not started after `startTimeout`, this throws and leaves that task waiting.
+    private static func runLive<App: ApplicationProtocol>(
+        _ app: App,
+        startTimeout: Duration,
+        body: @escaping @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        let progress = Mutex(LiveProgress.starting)
+        let live = Task {
+            defer { progress.withLock { $0 = .ended } }
+            try await app.test(.live) { client in
+                progress.withLock { $0 = .serving }
+                try await body(TestServer(client: client))
+            }
+        }
+        try await withTaskCancellationHandler {
+            let deadline = ContinuousClock.now + startTimeout
+            while progress.withLock({ $0 }) == .starting {
+                guard ContinuousClock.now < deadline else {
+                    throw TestServerError.didNotStart(startTimeout)
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            try await live.value
+        } onCancel: {
+            live.cancel()
+        }
+    }
+
+    private enum LiveProgress {
+        case starting
+        case serving
+        case ended
     }
 
     func request(
@@ -146,4 +189,12 @@ func expectError(
     #expect(response.json["error"]["message"].string != nil, "\(response.text)", sourceLocation: sourceLocation)
     if let code { #expect(response.json["error"]["code"].string == code, "\(response.text)", sourceLocation: sourceLocation) }
     #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, sourceLocation: sourceLocation)
+}
+
+enum TestServerError: Error {
+    /// The test needs a server on a port.
+    case notLive
+    /// The server did not start within this time: a service, or a step before the server starts (the migration),
+    /// failed.
+    case didNotStart(Duration)
 }
