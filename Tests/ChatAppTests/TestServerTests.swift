@@ -1,4 +1,4 @@
-import Synchronization
+import AsyncTestSupport
 import Testing
 
 /// The in-process test server's own guarantee: a server that cannot start fails its test instead of hanging the run.
@@ -7,23 +7,19 @@ struct TestServerTests {
     /// of a server that a failed `beforeServerStarts` step (the migration) never starts. In one CI run a MariaDB
     /// migration that could not take its lock hung the whole run that way.
     @Test func aServerThatCannotMigrateFailsInsteadOfHanging() async throws {
-        let outcome = Mutex<Result<Bool, any Error>?>(nil)
-        // Unstructured, so that a run that never ends fails this test instead of hanging the run.
-        let running = Task {
+        let outcome: Result<Bool, any Error>? = await valueWithin(.seconds(60)) {
             do {
                 let ran = try await TestServer.run(
                     .sqlite,
                     startTimeout: .seconds(20),
                     configure: { $0.databaseURL = "postgres://nobody@127.0.0.1:1/none?sslmode=disable&pool_timeout=1" }
                 ) { _ in }
-                outcome.withLock { $0 = .success(ran) }
+                return .success(ran)
             } catch {
-                outcome.withLock { $0 = .failure(error) }
+                return .failure(error)
             }
         }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while outcome.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        switch outcome.withLock({ $0 }) {
+        switch outcome {
         case .failure(let error):
             #expect(error is TestServerError, "\(error)")
         case .success(let ran):
