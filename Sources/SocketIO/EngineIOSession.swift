@@ -100,6 +100,11 @@ public struct EngineIOSession: Sendable {
     public mutating func send(_ packets: [EngineIOPacket]) -> EngineIOSessionActions {
         var actions = EngineIOSessionActions()
         guard !self.isClosed else { return actions }
+        if case .websocket = self.transport, self.outbound.isEmpty, packets.count <= self.configuration.maxOutboundPackets {
+            // The usual case: nothing waits, so the packets go to the socket as they are, without a trip through the queue.
+            actions.webSocketPackets = packets
+            return actions
+        }
         self.outbound.append(contentsOf: packets)
         if self.outbound.count > self.configuration.maxOutboundPackets {
             self.outbound.removeAll()

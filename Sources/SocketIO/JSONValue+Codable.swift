@@ -44,8 +44,8 @@ extension JSONValue: Codable {
             for element in elements { try container.encode(element) }
         case .object(let object):
             var container = encoder.container(keyedBy: JSONKey.self)
-            for index in object.keys.indices {
-                try container.encode(object.values[index], forKey: JSONKey(object.keys[index]))
+            for member in object.members {
+                try container.encode(member.value, forKey: JSONKey(member.key))
             }
         case .binary(let buffer):
             var container = encoder.singleValueContainer()

@@ -87,6 +87,8 @@ struct JSONParser {
         defer { self.depth -= 1 }
         self.index += 1
         var object = JSONObject()
+        // Most payload objects are small: one allocation instead of growing from one member.
+        object.reserveCapacity(8)
         self.skipWhitespace()
         if self.peek() == UInt8(ascii: "}") {
             self.index += 1
@@ -116,6 +118,7 @@ struct JSONParser {
         defer { self.depth -= 1 }
         self.index += 1
         var elements: [JSONValue] = []
+        elements.reserveCapacity(4)
         self.skipWhitespace()
         if self.peek() == UInt8(ascii: "]") {
             self.index += 1

@@ -75,9 +75,21 @@ extension JSONValue {
         switch self {
         case .binary: return true
         case .array(let elements): return elements.contains { $0.containsBinary }
-        case .object(let object): return object.values.contains { $0.containsBinary }
+        case .object(let object): return object.members.contains { $0.value.containsBinary }
         default: return false
         }
+    }
+}
+
+extension JSONValue {
+    /// An event's data, `[name, arguments…]`, in one allocation with room for the offset that connection state recovery
+    /// appends.
+    static func eventArray(_ name: String, _ arguments: [JSONValue]) -> JSONValue {
+        var elements: [JSONValue] = []
+        elements.reserveCapacity(arguments.count + 2)
+        elements.append(.string(name))
+        elements.append(contentsOf: arguments)
+        return .array(elements)
     }
 }
 
@@ -103,16 +115,20 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 }
 
 /// An ordered JSON object. Member order is kept so that encoded packets are stable and predictable.
+///
+/// The members live in one array: a payload object costs one allocation, not one for its keys and one for its values.
 public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    /// The members as (key, value) pairs, in order.
+    public private(set) var members: [(key: String, value: JSONValue)]
+
     /// The member names, in order.
-    public private(set) var keys: [String]
-    /// The member values, parallel to ``keys``.
-    public private(set) var values: [JSONValue]
+    public var keys: [String] { self.members.map(\.key) }
+    /// The member values, in the order of ``keys``.
+    public var values: [JSONValue] { self.members.map(\.value) }
 
     /// Creates an empty object.
     public init() {
-        self.keys = []
-        self.values = []
+        self.members = []
     }
 
     /// Creates an object from a literal, keeping member order; a repeated key keeps its first place and last value.
@@ -122,42 +138,55 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
 
     /// Creates an object from members in order; a repeated key keeps its first place and last value.
     public init(members: some Collection<(String, JSONValue)>) {
-        self.keys = []
-        self.values = []
-        self.keys.reserveCapacity(members.count)
-        self.values.reserveCapacity(members.count)
+        self.members = []
+        self.members.reserveCapacity(members.count)
         for (key, value) in members { self[key] = value }
     }
 
     /// The number of members.
-    public var count: Int { self.keys.count }
+    public var count: Int { self.members.count }
 
     /// Whether the object has no members.
-    public var isEmpty: Bool { self.keys.isEmpty }
+    public var isEmpty: Bool { self.members.isEmpty }
+
+    /// Makes room for `capacity` members, so that adding them allocates nothing more.
+    public mutating func reserveCapacity(_ capacity: Int) {
+        self.members.reserveCapacity(capacity)
+    }
 
     /// Reads, replaces, appends (new key) or removes (`nil`) a member.
     public subscript(key: String) -> JSONValue? {
         get {
-            guard let index = self.keys.firstIndex(of: key) else { return nil }
-            return self.values[index]
+            guard let index = self.index(of: key) else { return nil }
+            return self.members[index].value
         }
         set {
-            if let index = self.keys.firstIndex(of: key) {
+            if let index = self.index(of: key) {
                 if let newValue {
-                    self.values[index] = newValue
+                    self.members[index].value = newValue
                 } else {
-                    self.keys.remove(at: index)
-                    self.values.remove(at: index)
+                    self.members.remove(at: index)
                 }
             } else if let newValue {
-                self.keys.append(key)
-                self.values.append(newValue)
+                self.members.append((key, newValue))
             }
         }
     }
 
-    /// The members as (key, value) pairs, in order.
-    public var members: [(key: String, value: JSONValue)] {
-        Array(zip(self.keys, self.values)).map { (key: $0.0, value: $0.1) }
+    private func index(of key: String) -> Int? {
+        self.members.firstIndex { $0.key == key }
+    }
+
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+        lhs.members.count == rhs.members.count
+            && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.members.count)
+        for member in self.members {
+            hasher.combine(member.key)
+            hasher.combine(member.value)
+        }
     }
 }

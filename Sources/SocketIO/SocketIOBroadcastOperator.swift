@@ -54,7 +54,7 @@ public struct SocketIOBroadcastOperator: Sendable {
 
     /// Emits an event with an argument list.
     public func emit(_ event: String, arguments: [JSONValue]) async {
-        let packet = SocketIOPacket(type: .event, namespace: self.namespace.name, data: .array([.string(event)] + arguments))
+        let packet = SocketIOPacket(type: .event, namespace: self.namespace.name, data: .eventArray(event, arguments))
         await self.namespace.adapter.broadcast(self.namespace.stamp(packet, target: self.target), to: self.target)
     }
 

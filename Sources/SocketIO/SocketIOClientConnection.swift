@@ -241,7 +241,8 @@ final class SocketIOClientConnection: EngineIOConnectionDelegate {
             }
             return
         }
-        let specific = events + socket.eventHandlers(for: name)
+        let own = socket.eventHandlers(for: name)
+        let specific = own.isEmpty ? events : events + own
         do {
             if specific.isEmpty {
                 for handler in any { try await handler(socket, [.string(name)] + arguments, ack) }

@@ -194,10 +194,12 @@ public final class SocketIONamespace: SocketIOAdapterNamespace, Sendable {
     }
 
     /// With recovery on, logs an event without ack id that is not volatile and appends its offset.
-    func stamp(_ packet: SocketIOPacket, target: SocketIOBroadcastTarget) -> SocketIOPacket {
+    func stamp(_ packet: consuming SocketIOPacket, target: SocketIOBroadcastTarget) -> SocketIOPacket {
         guard let recovery, packet.type == .event, packet.ackID == nil, !target.isVolatile else { return packet }
         let millis = Int64(Date().timeIntervalSince1970 * 1000)
-        return recovery.store.withLock { $0.record(packet, target: target, now: .now, wallClockMillis: millis) }
+        var stamped = packet
+        recovery.store.withLock { $0.record(&stamped, target: target, now: .now, wallClockMillis: millis) }
+        return stamped
     }
 
     // MARK: SocketIOAdapterNamespace

@@ -68,7 +68,8 @@ extension SocketIOPacket {
             if type == .ack { type = .binaryAck }
         }
         var text: [UInt8] = []
-        text.reserveCapacity(256)
+        // A message payload is 600–900 bytes: one allocation for it rather than three as the buffer doubles.
+        text.reserveCapacity(1024)
         text.append(UInt8(ascii: "0") + type.rawValue)
         if type == .binaryEvent || type == .binaryAck {
             text.append(contentsOf: String(attachments.count).utf8)
@@ -95,8 +96,9 @@ extension SocketIOPacket {
             return .array(elements.map { deconstruct($0, into: &attachments) })
         case .object(let object):
             var result = JSONObject()
-            for index in object.keys.indices {
-                result[object.keys[index]] = deconstruct(object.values[index], into: &attachments)
+            result.reserveCapacity(object.count)
+            for member in object.members {
+                result[member.key] = deconstruct(member.value, into: &attachments)
             }
             return .object(result)
         default:
@@ -116,13 +118,22 @@ extension SocketIOPacket {
                 return .binary(attachments[num])
             }
             var result = JSONObject()
-            for index in object.keys.indices {
-                result[object.keys[index]] = try reconstruct(object.values[index], attachments: attachments)
+            result.reserveCapacity(object.count)
+            for member in object.members {
+                result[member.key] = try reconstruct(member.value, attachments: attachments)
             }
             return .object(result)
         default:
             return value
         }
+    }
+
+    /// Appends the connection-state-recovery offset to an event's data, in place when the array has room for it (see
+    /// ``JSONValue/eventArray(_:_:)``).
+    mutating func appendOffset(_ offset: String) {
+        guard case .array(var elements)? = self.data.take() else { return }
+        elements.append(.string(offset))
+        self.data = .array(elements)
     }
 
     /// For events: the event name and the arguments after it.

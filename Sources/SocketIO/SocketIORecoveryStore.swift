@@ -69,17 +69,27 @@ public struct SocketIORecoveryStore: Sendable {
         now: ContinuousClock.Instant,
         wallClockMillis: Int64
     ) -> SocketIOPacket {
+        var stamped = packet
+        self.record(&stamped, target: target, now: now, wallClockMillis: wallClockMillis)
+        return stamped
+    }
+
+    /// Logs an EVENT after appending its offset as the last argument (in place: an event array made with room for it,
+    /// and not shared, is not copied).
+    ///
+    /// - Parameter wallClockMillis: milliseconds since 1970, used to build the yeast-style offset.
+    public mutating func record(
+        _ stamped: inout SocketIOPacket,
+        target: SocketIOBroadcastTarget,
+        now: ContinuousClock.Instant,
+        wallClockMillis: Int64
+    ) {
         self.prune(now: now)
         let offset = self.nextOffset(wallClockMillis)
-        var stamped = packet
-        if case .array(var elements) = packet.data {
-            elements.append(.string(offset))
-            stamped.data = .array(elements)
-        }
+        stamped.appendOffset(offset)
         if self.entries.count >= self.maxPackets { self.removeOldest(self.entries.count - self.maxPackets + 1) }
         self.entries.append(Entry(offset: offset, packet: stamped, target: target, emittedAt: now))
         self.emittedAt.append(now)
-        return stamped
     }
 
     /// Keeps a disconnected socket's session for later recovery.

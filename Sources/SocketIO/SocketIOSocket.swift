@@ -106,7 +106,7 @@ public final class SocketIOSocket: Sendable {
     @discardableResult
     public func emit(_ event: String, arguments: [JSONValue]) -> Bool {
         guard !SocketIOPacket.reservedEventNames.contains(event), self.isConnected else { return false }
-        let packet = SocketIOPacket(type: .event, namespace: self.namespace.name, data: .array([.string(event)] + arguments))
+        let packet = SocketIOPacket(type: .event, namespace: self.namespace.name, data: .eventArray(event, arguments))
         self.send(self.namespace.stamp(packet, target: SocketIOBroadcastTarget(rooms: [self.id])))
         return true
     }

@@ -40,6 +40,22 @@ import Testing
         #expect(actions.webSocketPackets.map(\.type) == [.open])
     }
 
+    /// On a WebSocket nothing waits in the session: each send goes out as it is, and one send of more packets than the
+    /// outbound limit still ends the session.
+    @Test func webSocketSendsGoStraightOutWithinTheLimit() {
+        var session = EngineIOSession(sid: "sid1", transport: .websocket, now: self.t0, configuration: self.configuration)
+        _ = session.start()
+        let packets = (0..<8).map { EngineIOPacket(.message, "m\($0)") }
+        let sent = session.send(packets)
+        #expect(sent.webSocketPackets == packets)
+        #expect(sent.closed == nil)
+        #expect(session.drainOutbound().isEmpty)
+        let flood = session.send((0..<9).map { EngineIOPacket(.message, "f\($0)") })
+        #expect(flood.closed == .transportError)
+        #expect(flood.webSocketPackets.isEmpty)
+        #expect(session.isClosed)
+    }
+
     @Test func idleGetIsHeldAndReleasedByPing() {
         var session = self.pollingSession()
         let (result, _) = session.pollingGet(now: self.at(10))

@@ -14,6 +14,27 @@ import Testing
         #expect(try JSONValue(parsing: value.jsonString) == value)
     }
 
+    /// One array holds the members: a repeated key keeps its first place and its last value, equality and hashing
+    /// follow member order, and removing a member keeps the others' order.
+    @Test func objectMembersKeepTheirPlaces() throws {
+        let parsed = try #require(try JSONValue(parsing: "{\"a\":1,\"b\":2,\"a\":3}").objectValue)
+        #expect(parsed.keys == ["a", "b"])
+        #expect(parsed.values == [3, 2])
+        #expect(parsed == ["a": 1, "b": 2, "a": 3])
+        var object: JSONObject = ["x": 1, "y": 2, "z": 3]
+        object.reserveCapacity(32)
+        object["y"] = nil
+        object["w"] = 4
+        object["x"] = "one"
+        #expect(JSONValue.object(object).jsonString == "{\"x\":\"one\",\"z\":3,\"w\":4}")
+        #expect(object.count == 3 && !object.isEmpty && object["y"] == nil)
+        let reordered: JSONObject = ["z": 3, "x": "one", "w": 4]
+        #expect(object != reordered, "member order is part of the value")
+        #expect(object == ["x": "one", "z": 3, "w": 4])
+        #expect(object.hashValue == JSONObject(members: object.members.map { ($0.key, $0.value) }).hashValue)
+        #expect(Set([JSONValue.object(object), .object(reordered), .object(object)]).count == 2)
+    }
+
     @Test func keepsMemberOrder() throws {
         #expect(try JSONValue(parsing: "{\"z\":1,\"a\":2}").jsonString == "{\"z\":1,\"a\":2}")
     }

@@ -5,6 +5,17 @@ import Testing
 @Suite struct SocketIORecoveryStoreTests {
     let t0 = ContinuousClock.now
 
+    /// The offset is appended in place to an event made for it, and never to a copy someone else holds.
+    @Test func stampingLeavesSharedPacketsAlone() throws {
+        var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120))
+        let original = SocketIOPacket(type: .event, data: .eventArray("tick", [1]))
+        var stamped = original
+        store.record(&stamped, target: .init(), now: self.t0, wallClockMillis: 1_700_000_000_000)
+        #expect(original.data == ["tick", 1])
+        let offset = try #require(stamped.data?.arrayValue?.last?.stringValue)
+        #expect(stamped.data == ["tick", 1, .string(offset)])
+    }
+
     @Test func offsetsAreAppendedAndMissedPacketsFiltered() throws {
         var store = SocketIORecoveryStore(maxDisconnectionDuration: .seconds(120))
         let millis: Int64 = 1_700_000_000_000
