@@ -1,4 +1,5 @@
 import ChatCore
+import Foundation
 import Testing
 
 @Suite("Identifiers and timestamps")
@@ -41,8 +42,47 @@ struct IdentifierAndTimestampTests {
         }
     }
 
+    /// The digits are written straight into the string: every time from year 0 to 9999 reads back as itself.
+    @Test func iso8601AgreesWithItsParserAcrossTheYears() {
+        var random = SystemRandomNumberGenerator()
+        let yearZero: Int64 = -62_167_219_200_000
+        for _ in 0..<5_000 {
+            let time = Timestamp(milliseconds: Int64.random(in: yearZero..<253_402_300_800_000, using: &random))
+            let text = time.iso8601
+            #expect(text.utf8.count == 24, "\(text)")
+            #expect(Timestamp(iso8601: text) == time, "\(text)")
+        }
+        #expect(Timestamp(milliseconds: yearZero).iso8601 == "0000-01-01T00:00:00.000Z")
+    }
+
+    @Test func messageIDsAreVersion7UUIDs() {
+        let (id, _) = IdentifierGenerator().nextMessageID(at: Timestamp(milliseconds: 1_746_920_472_000))
+        let groups = id.rawValue.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        #expect(groups.map(\.count) == [8, 4, 4, 4, 12])
+        #expect(id.rawValue.allSatisfy { $0 == "-" || $0.isHexDigit && !$0.isUppercase })
+        #expect(groups[0] + groups[1].prefix(4) == "0196bc92fdc0", "the first 48 bits are the milliseconds")
+        #expect(groups[2].first == "7")
+        #expect(groups.count == 5 && "89ab".contains(groups[3].first ?? "x"))
+    }
+
+    /// Base64url without padding, checked against Foundation's base64 for every length up to 64, from contiguous
+    /// storage and from a collection without it.
+    @Test func base64URLMatchesFoundation() {
+        var random = SystemRandomNumberGenerator()
+        for length in 0...64 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            let expected = Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(bytes) == expected)
+            #expect(Base64URL.encode(bytes.lazy.map { $0 }) == expected, "a collection without contiguous storage")
+            #expect(Base64URL.decode(expected) == bytes)
+        }
+    }
+
     @Test func conversationIDsIgnoreOrder() {
         #expect(ConversationID(UserID("b"), UserID("a")) == ConversationID(UserID("a"), UserID("b")))
         #expect(ConversationID(UserID("a"), UserID("b")).rawValue == "a:b")
+        let long = (UserID("kX2mPq9RtVw4YzA1bC3d"), UserID("Lm5nOp7QrSt9UvWx1YzA"))
+        #expect(ConversationID(long.0, long.1).rawValue == "Lm5nOp7QrSt9UvWx1YzA:kX2mPq9RtVw4YzA1bC3d")
     }
 }

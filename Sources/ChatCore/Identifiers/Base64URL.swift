@@ -6,29 +6,41 @@ public enum Base64URL {
 
     /// Encodes without padding, straight to the URL-safe alphabet (cursors are encoded for every message sent).
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        let input = Array(bytes)
-        var output: [UInt8] = []
-        output.reserveCapacity((input.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= input.count {
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
-            for shift in stride(from: 18, through: 0, by: -6) { output.append(alphabet[Int(chunk >> UInt32(shift) & 0x3F)]) }
-            index += 3
+        bytes.withContiguousStorageIfAvailable { encode(contiguous: $0) } ?? Array(bytes).withUnsafeBufferPointer { encode(contiguous: $0) }
+    }
+
+    /// Writes the encoding straight into the string's storage: one allocation.
+    private static func encode(contiguous input: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: (input.count * 4 + 2) / 3) { output in
+            var end = 0
+            func put(_ chunk: UInt32, _ shift: UInt32) {
+                output[end] = alphabet[Int(chunk >> shift & 0x3F)]
+                end += 1
+            }
+            var index = 0
+            while index + 3 <= input.count {
+                let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                put(chunk, 18)
+                put(chunk, 12)
+                put(chunk, 6)
+                put(chunk, 0)
+                index += 3
+            }
+            switch input.count - index {
+            case 1:
+                let chunk = UInt32(input[index]) << 16
+                put(chunk, 18)
+                put(chunk, 12)
+            case 2:
+                let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
+                put(chunk, 18)
+                put(chunk, 12)
+                put(chunk, 6)
+            default:
+                break
+            }
+            return end
         }
-        switch input.count - index {
-        case 1:
-            let chunk = UInt32(input[index]) << 16
-            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
-        case 2:
-            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8
-            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
-            output.append(alphabet[Int(chunk >> 6 & 0x3F)])
-        default:
-            break
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 
     /// Decodes base64url or standard base64, padded or not. Returns nil for anything else.

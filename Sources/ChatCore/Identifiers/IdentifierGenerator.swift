@@ -53,14 +53,19 @@ public final class IdentifierGenerator: Sendable {
     }
 
     private static func uuidString(_ bytes: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(45) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
+        func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var end = 0
+            for (index, byte) in bytes.enumerated() {
+                if index == 4 || index == 6 || index == 8 || index == 10 {
+                    out[end] = UInt8(ascii: "-")
+                    end += 1
+                }
+                out[end] = hex(byte >> 4)
+                out[end + 1] = hex(byte & 0x0F)
+                end += 2
+            }
+            return end
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -33,7 +33,15 @@ public struct ConversationID: Hashable, Sendable, Codable, CustomStringConvertib
 
     /// The conversation between two users, independent of argument order.
     public init(_ a: UserID, _ b: UserID) {
-        self.rawValue = a < b ? "\(a.rawValue):\(b.rawValue)" : "\(b.rawValue):\(a.rawValue)"
+        let (low, high) = a < b ? (a.rawValue, b.rawValue) : (b.rawValue, a.rawValue)
+        var rawValue = ""
+        let count = low.utf8.count + 1 + high.utf8.count
+        // Up to 15 bytes a string is stored inline; only a longer one needs its storage sized once.
+        if count > 15 { rawValue.reserveCapacity(count) }
+        rawValue += low
+        rawValue += ":"
+        rawValue += high
+        self.rawValue = rawValue
     }
 
     public var description: String { rawValue }

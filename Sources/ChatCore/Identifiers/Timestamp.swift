@@ -30,7 +30,39 @@ public struct Timestamp: Hashable, Sendable, Comparable, Codable, CustomStringCo
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         let (year, month, day) = Self.civil(fromDays: days)
-        // Written digit by digit: every message payload carries two or three of these.
+        if (0...9999).contains(year) {
+            // Every message payload carries two or three of these: written straight into the string, one allocation.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                var end = 0
+                func put(_ value: Int64, _ width: Int) {
+                    var rest = value
+                    for position in stride(from: end + width - 1, through: end, by: -1) {
+                        buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    end += width
+                }
+                func put(_ separator: Unicode.Scalar) {
+                    buffer[end] = UInt8(ascii: separator)
+                    end += 1
+                }
+                put(year, 4)
+                put("-")
+                put(month, 2)
+                put("-")
+                put(day, 2)
+                put("T")
+                put(secondOfDay / 3600, 2)
+                put(":")
+                put(secondOfDay / 60 % 60, 2)
+                put(":")
+                put(secondOfDay % 60, 2)
+                put(".")
+                put(millis, 3)
+                put("Z")
+                return end
+            }
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
         func digits(_ value: Int64, _ width: Int) {
