@@ -5,7 +5,15 @@ import Foundation
 /// tampered cursor is a clean 400.
 enum Cursor {
     static func encode(_ parts: [String]) -> String {
-        Base64URL.encode((["c1"] + parts).joined(separator: "\u{1F}").utf8)
+        // `c1␟part␟part…` in one buffer: every message payload carries a cursor.
+        var text: [UInt8] = []
+        text.reserveCapacity(parts.reduce(2) { $0 + 1 + $1.utf8.count })
+        text.append(contentsOf: "c1".utf8)
+        for part in parts {
+            text.append(0x1F)
+            text.append(contentsOf: part.utf8)
+        }
+        return Base64URL.encode(text)
     }
 
     /// The parts of a cursor made by `encode`, or nil when it is not one.

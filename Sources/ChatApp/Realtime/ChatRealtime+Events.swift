@@ -27,7 +27,8 @@ extension ChatRealtime {
             clientMessageID: try payload.string("clientMessageId", required: false, maxBytes: 1024),
             origin: request.socket.id
         )
-        return RealtimePayload.ok(["message": RealtimePayload.message(outcome.message, links: fileLinks), "created": .bool(outcome.created)])
+        // The reply of every message sent: one object, with `ok` in it from the start.
+        return ["message": RealtimePayload.message(outcome.message, links: fileLinks), "created": .bool(outcome.created), "ok": .bool(true)]
     }
 
     /// `edit_message {id, text}` → `{ok, message}`.

@@ -10,25 +10,26 @@ import SocketIO
 enum RealtimePayload {
     static func message(_ message: Message, links: FileLinkSigner) -> JSONValue {
         let createdAt = JSONValue.string(message.createdAt.iso8601)
-        var object: JSONObject = [
-            "id": .string(message.id.rawValue),
-            "conversationId": .string(message.conversationID.rawValue),
-            "senderId": .string(message.senderID.rawValue),
-            "recipientId": .string(message.recipientID.rawValue),
-            "kind": .string(message.kind.rawValue),
-            "text": .string(message.body),
-            "createdAt": createdAt,
-            "updatedAt": message.updatedAt == message.createdAt ? createdAt : .string(message.updatedAt.iso8601),
-            "deleted": .bool(message.deletedAt != nil),
-            "cursor": .string(Cursor.encode(message.cursor)),
-            "sender_id": .string(message.senderID.rawValue),
-            "receiver_id": .string(message.recipientID.rawValue),
-            "message": .string(message.body),
-            "message_type": .string(message.kind.rawValue),
-            "fileName": .null,
-            "delivered": .bool(message.deliveredAt != nil),
-            "created_at": createdAt,
-        ]
+        // Sized for every member, so that none of the optional ones below grows the storage.
+        var object = JSONObject()
+        object.reserveCapacity(28)
+        object["id"] = .string(message.id.rawValue)
+        object["conversationId"] = .string(message.conversationID.rawValue)
+        object["senderId"] = .string(message.senderID.rawValue)
+        object["recipientId"] = .string(message.recipientID.rawValue)
+        object["kind"] = .string(message.kind.rawValue)
+        object["text"] = .string(message.body)
+        object["createdAt"] = createdAt
+        object["updatedAt"] = message.updatedAt == message.createdAt ? createdAt : .string(message.updatedAt.iso8601)
+        object["deleted"] = .bool(message.deletedAt != nil)
+        object["cursor"] = .string(Cursor.encode(message.cursor))
+        object["sender_id"] = .string(message.senderID.rawValue)
+        object["receiver_id"] = .string(message.recipientID.rawValue)
+        object["message"] = .string(message.body)
+        object["message_type"] = .string(message.kind.rawValue)
+        object["fileName"] = .null
+        object["delivered"] = .bool(message.deliveredAt != nil)
+        object["created_at"] = createdAt
         if let clientMessageID = message.clientMessageID { object["clientMessageId"] = .string(clientMessageID) }
         if let editedAt = message.editedAt { object["editedAt"] = .string(editedAt.iso8601) }
         if let deletedAt = message.deletedAt { object["deletedAt"] = .string(deletedAt.iso8601) }
@@ -64,16 +65,17 @@ enum RealtimePayload {
 
     /// `receive_notification`: the original's `{sender_id, id, message, fileName, created_at}` plus v2 names.
     static func notification(_ message: Message, links: FileLinkSigner) -> JSONValue {
-        [
+        let createdAt = JSONValue.string(message.createdAt.iso8601)
+        return [
             "id": .string(message.id.rawValue),
             "sender_id": .string(message.senderID.rawValue),
             "message": .string(message.file.map { FileDTO.v1Link($0.id, links: links) } ?? message.body),
             "fileName": message.file.map { .string($0.name) } ?? .null,
-            "created_at": .string(message.createdAt.iso8601),
+            "created_at": createdAt,
             "senderId": .string(message.senderID.rawValue),
             "conversationId": .string(message.conversationID.rawValue),
             "text": .string(message.body),
-            "createdAt": .string(message.createdAt.iso8601),
+            "createdAt": createdAt,
         ]
     }
 
