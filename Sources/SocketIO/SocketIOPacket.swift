@@ -52,7 +52,11 @@ public struct SocketIOEncodedPacket: Sendable, Hashable {
 
     /// The Engine.IO `message` packets carrying this Socket.IO packet.
     public var engineIOPackets: [EngineIOPacket] {
-        [EngineIOPacket(.message, self.text)] + self.attachments.map { EngineIOPacket(binary: $0) }
+        var packets: [EngineIOPacket] = []
+        packets.reserveCapacity(1 + self.attachments.count)
+        packets.append(EngineIOPacket(.message, self.text))
+        for attachment in self.attachments { packets.append(EngineIOPacket(binary: attachment)) }
+        return packets
     }
 }
 

@@ -38,11 +38,17 @@ public struct SocketIORoomIndex: Sendable {
         var ids: Set<String>
         if target.rooms.isEmpty {
             ids = Set(self.roomsBySocket.keys)
+        } else if target.rooms.count == 1, let room = target.rooms.first {
+            // One room (a user's devices): its set, shared rather than copied.
+            ids = self.socketsByRoom[room] ?? []
         } else {
             ids = []
+            ids.reserveCapacity(target.rooms.reduce(0) { $0 + (self.socketsByRoom[$1]?.count ?? 0) })
             for room in target.rooms { ids.formUnion(self.socketsByRoom[room] ?? []) }
         }
-        for room in target.except { ids.subtract(self.socketsByRoom[room] ?? []) }
+        for room in target.except {
+            if let sockets = self.socketsByRoom[room], !ids.isDisjoint(with: sockets) { ids.subtract(sockets) }
+        }
         return ids
     }
 
