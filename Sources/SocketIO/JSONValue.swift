@@ -118,8 +118,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
 ///
 /// The members live in one array: a payload object costs one allocation, not one for its keys and one for its values.
 public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
-    /// The members as (key, value) pairs, in order.
-    public private(set) var members: [(key: String, value: JSONValue)]
+    /// One member. A struct rather than a tuple, so that copying and destroying members is compiled code rather than
+    /// the runtime's generic tuple witnesses.
+    public struct Member: Sendable, Hashable {
+        /// The member name.
+        public var key: String
+        /// The member value.
+        public var value: JSONValue
+    }
+
+    /// The members, in order.
+    public private(set) var members: [Member]
 
     /// The member names, in order.
     public var keys: [String] { self.members.map(\.key) }
@@ -168,7 +177,7 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
                     self.members.remove(at: index)
                 }
             } else if let newValue {
-                self.members.append((key, newValue))
+                self.members.append(Member(key: key, value: newValue))
             }
         }
     }
@@ -177,16 +186,4 @@ public struct JSONObject: Sendable, Hashable, ExpressibleByDictionaryLiteral {
         self.members.firstIndex { $0.key == key }
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.members.count == rhs.members.count
-            && zip(lhs.members, rhs.members).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.members.count)
-        for member in self.members {
-            hasher.combine(member.key)
-            hasher.combine(member.value)
-        }
-    }
 }
