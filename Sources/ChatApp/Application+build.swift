@@ -162,6 +162,7 @@ public func buildApplication(
     let backends = try await ChatBackends.make(configuration, logger: logger)
     let scaleOut = RedisScaleOut(backends: backends, configuration: configuration, logger: logger)
     let socketIO = makeSocketIOServer(configuration, logger: logger, adapter: scaleOut.socketIOAdapter)
+    let metrics = ChatMetrics(events: ChatRealtime.eventHandlers.map(\.0) + ChatRealtime.receiptEvents.map(\.0))
     let realtime = ChatRealtime(
         namespace: socketIO.mainNamespace,
         sessions: SocketSessions(
@@ -178,10 +179,11 @@ public func buildApplication(
         fileLinks: backends.fileLinks,
         nodeID: configuration.nodeID,
         limits: .init(maxSocketsPerUser: configuration.maxSocketsPerUser, syncPageSize: 200),
+        metrics: metrics,
         logger: logger
     )
     realtime.install()
-    let router = buildRouter(configuration, backends: backends, registry: registry, scaleOut: scaleOut, logger: logger)
+    let router = buildRouter(configuration, backends: backends, registry: registry, metrics: metrics, scaleOut: scaleOut, logger: logger)
     router.addSocketIO(socketIO, logger: logger)
     let fileCleanup = FileCleanup(files: backends.files, logger: logger)
     var services: [any Service] = backends.connectionServices + scaleOut.services
@@ -228,10 +230,12 @@ func buildRouter(
     _ configuration: AppConfiguration,
     backends: ChatBackends,
     registry: RouteRegistry,
+    metrics: ChatMetrics,
     scaleOut: RedisScaleOut? = nil,
     logger: Logger = Logger(label: "chatblizz")
 ) -> Router<ChatRequestContext> {
     let router = Router(context: ChatRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     scaleOut?.addSharedRateLimits(to: router, configuration: configuration, logger: logger)
     let dependencies = APIDependencies(
@@ -249,6 +253,9 @@ func buildRouter(
     )
     let database = backends.database
     HealthController { try await database.ping() }.register(on: RouteBuilder(group: router.group(), prefix: "", registry: registry))
+    if let token = configuration.metricsToken {
+        MetricsController(metrics: metrics, token: token).register(on: RouteBuilder(group: router.group(), prefix: "", registry: registry))
+    }
     AuthController(dependencies: dependencies)
         .register(on: RouteBuilder(group: router.group("api/v2/auth"), prefix: "/api/v2/auth", registry: registry))
     let authenticated = RouteBuilder(

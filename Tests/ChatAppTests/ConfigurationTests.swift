@@ -13,6 +13,8 @@ struct ConfigurationTests {
         #expect(configuration.recoveryMaxPackets == 10_000)
         #expect(configuration.groupCommitInterval == .milliseconds(2))
         #expect(try AppConfiguration(environment: ["CHATBLIZZ_GROUP_COMMIT_US": "0"]).groupCommitInterval == .zero)
+        #expect(configuration.metricsToken == nil)
+        #expect(try AppConfiguration(environment: ["CHATBLIZZ_METRICS_TOKEN": "0123456789abcdef"]).metricsToken == "0123456789abcdef")
     }
 
     @Test func originalNamesAreHonoured() throws {
@@ -32,7 +34,7 @@ struct ConfigurationTests {
         ("CHATBLIZZ_MAX_MESSAGE_BYTES", "0"), ("CHATBLIZZ_MIGRATE_ON_START", "maybe"), ("CHATBLIZZ_ACCESS_TOKEN_TTL", "1"),
         ("CHATBLIZZ_RECOVERY_MAX_PACKETS", "0"), ("CHATBLIZZ_RECOVERY_WINDOW_S", "-5"), ("CHATBLIZZ_GROUP_COMMIT_US", "200000"),
         ("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", "0"), ("CHATBLIZZ_KAFKA_BROKERS", "localhost"), ("CHATBLIZZ_KAFKA_BROKERS", "a:1,,b:2"),
-        ("CHATBLIZZ_KAFKA_BROKERS", "a:99999"),
+        ("CHATBLIZZ_KAFKA_BROKERS", "a:99999"), ("CHATBLIZZ_METRICS_TOKEN", "short"), ("CHATBLIZZ_METRICS_TOKEN", "sixteen chars or more"),
     ])
     func badValuesNameTheirKey(_ key: String, _ value: String) throws {
         var environment = [key: value]

@@ -11,6 +11,7 @@ struct OpenAPIDocumentTests {
         var configuration = AppConfiguration()
         configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("chatblizz-openapi-\(UUID().uuidString)").path
         configuration.databaseURL = "sqlite::memory:"
+        configuration.metricsToken = "metrics-token-0123456789"  // so that /metrics is registered
         defer { try? FileManager.default.removeItem(atPath: configuration.dataDirectory) }
         _ = try await buildApplication(configuration, logger: Logger(label: "test"), routes: registry)
         // The document describes the v2 API; the v1 compatibility routes are documented in docs/compatibility.md.

@@ -32,6 +32,15 @@ struct RealtimeInteropTests {
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 
+    /// `GET /metrics` counts connections, refusals, answered events and disconnects as python-socketio clients cause them.
+    @Test func metricsCountSocketEvents() async throws {
+        guard await Interop.available() else { return }
+        let token = "metrics-token-0123456789"
+        let server = try await ServerProcess.start(environment: ["CHATBLIZZ_METRICS_TOKEN": token])
+        let output = try await server.running { try await Interop.run("metrics.py", [server.baseURL, "--metrics-token", token]) }
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+
     /// The original app's socket flow (`register`, original payload names) next to a v2 device of the same user.
     @Test func originalClientSocketFlow() async throws {
         guard await Interop.available() else { return }

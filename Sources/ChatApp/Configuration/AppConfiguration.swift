@@ -69,6 +69,9 @@ public struct AppConfiguration: Sendable {
     public var presenceTTL: Duration = .milliseconds(30_000)
     /// `CHATBLIZZ_NODE_ID`: this instance's name in presence records (default: random per start).
     public var nodeID: String = "node-" + IdentifierGenerator.randomToken(length: 10)
+    /// `CHATBLIZZ_METRICS_TOKEN`: when set (16 to 1,024 characters), `GET /metrics` serves the node's figures in
+    /// Prometheus's text format to a scraper that sends it as a bearer token; unset, there is no `/metrics`.
+    public var metricsToken: String?
     /// `CHATBLIZZ_LOG_LEVEL` (default `info`).
     public var logLevel: Logger.Level = .info
     /// `CHATBLIZZ_MIGRATE_ON_START` (default true).
@@ -113,6 +116,12 @@ public struct AppConfiguration: Sendable {
         if let us = try reader.int("CHATBLIZZ_GROUP_COMMIT_US", in: 0...100_000) { groupCommitInterval = .microseconds(us) }
         if let seconds = try reader.int("CHATBLIZZ_SHUTDOWN_TIMEOUT_S", in: 1...3_600) { shutdownTimeout = .seconds(seconds) }
         corsOrigin = try reader.string("CHATBLIZZ_CORS_ORIGIN")
+        if let token = try reader.string("CHATBLIZZ_METRICS_TOKEN") {
+            guard (16...1024).contains(token.utf8.count), !token.contains(where: { $0.isWhitespace }) else {
+                throw ConfigurationError(key: "CHATBLIZZ_METRICS_TOKEN", "must be 16 to 1,024 characters without spaces")
+            }
+            metricsToken = token
+        }
         if let url = try reader.string("REDIS_URL") {
             guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") else {
                 throw ConfigurationError(key: "REDIS_URL", "must start with redis:// or rediss://")

@@ -5,7 +5,7 @@ extension ChatRealtime {
     typealias EventHandler = @Sendable (ChatRealtime) -> @Sendable (RealtimeRequest) async throws -> JSONValue
 
     /// Every client → server event, each answered with `{ok: true, …}` or `{ok: false, error: {code, message}}`.
-    var eventHandlers: [(String, EventHandler)] {
+    static let eventHandlers: [(String, EventHandler)] =
         [
             ("send_message", { $0.sendMessage }),
             ("edit_message", { $0.editMessage }),
@@ -14,7 +14,6 @@ extension ChatRealtime {
             ("sync", { $0.syncChanges }),
             ("register", { _ in { _ in RealtimePayload.ok() } }),
         ]
-    }
 
     /// `send_message {to, text, clientMessageId}` → `{ok, message}` once the message is durable.
     func sendMessage(_ request: RealtimeRequest) async throws -> JSONValue {

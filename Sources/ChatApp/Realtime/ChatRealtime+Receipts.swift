@@ -2,6 +2,9 @@ import ChatCore
 import SocketIO
 
 extension ChatRealtime {
+    /// The receipt events and the mark each one sets.
+    static let receiptEvents: [(String, ReceiptMark.Kind)] = [("mark_delivered", .delivered), ("mark_read", .read)]
+
     /// `mark_delivered {peer | conversationId, upTo}` and `mark_read {…}` → `{ok, updated}`.
     ///
     /// A client marks every message it receives, and its events are handled in order, so its marks can queue up faster
@@ -9,9 +12,9 @@ extension ChatRealtime {
     /// client's queue are therefore handled together (`onCoalesced`): one mark up to the furthest, one commit, one
     /// announcement. Each still gets its ack: the furthest counts every message changed, the others 0.
     func installReceipts() {
-        for (event, kind) in [("mark_delivered", ReceiptMark.Kind.delivered), ("mark_read", .read)] {
+        for (event, kind) in Self.receiptEvents {
             namespace.onCoalesced(event, key: Self.receiptKey) { socket, calls in
-                await self.mark(kind, calls, on: socket)
+                await self.mark(kind, event: event, calls, on: socket)
             }
         }
     }
@@ -24,9 +27,13 @@ extension ChatRealtime {
         return nil
     }
 
-    private func mark(_ kind: ReceiptMark.Kind, _ calls: [SocketIOEventCall], on socket: SocketIOSocket) async {
+    private func mark(_ kind: ReceiptMark.Kind, event: String, _ calls: [SocketIOEventCall], on socket: SocketIOSocket) async {
+        func fail(_ call: SocketIOEventCall, _ error: ChatError) {
+            metrics.eventAnswered(event, error: error.code)
+            call.ack.reply([RealtimePayload.failure(error)])
+        }
         guard let user = sessions.user(of: socket.id) else {
-            for call in calls { call.ack.reply([RealtimePayload.failure(.unauthenticated("not connected"))]) }
+            for call in calls { fail(call, .unauthenticated("not connected")) }
             return
         }
         // Every call is checked on its own; the ones that pass share the peer (they share the key).
@@ -34,7 +41,7 @@ extension ChatRealtime {
         var marks: [(call: SocketIOEventCall, upTo: MessageID)] = []
         for call in calls {
             guard sessions.allowEvent(socket.id) else {
-                call.ack.reply([RealtimePayload.failure(ChatError(.rateLimited, "too many events; slow down"))])
+                fail(call, ChatError(.rateLimited, "too many events; slow down"))
                 continue
             }
             do {
@@ -43,7 +50,7 @@ extension ChatRealtime {
                 peer = try self.peer(payload, user)
                 marks.append((call, try messageID(payload, "upTo")))
             } catch {
-                call.ack.reply([reply(to: error, event: kind)])
+                fail(call, chatError(error, event: event))
             }
         }
         guard let peer, !marks.isEmpty else { return }
@@ -51,20 +58,22 @@ extension ChatRealtime {
             let changed = try await messaging.mark(kind, user, peer: peer, upToEach: marks.map(\.upTo))
             for (mark, changed) in zip(marks, changed) {
                 guard let changed else {
-                    mark.call.ack.reply([RealtimePayload.failure(.notFound("message not found in this conversation"))])
+                    fail(mark.call, .notFound("message not found in this conversation"))
                     continue
                 }
+                metrics.eventAnswered(event, error: nil)
                 mark.call.ack.reply([RealtimePayload.ok(["updated": .number(Double(changed))])])
             }
         } catch {
-            let failure = reply(to: error, event: kind)
-            for mark in marks { mark.call.ack.reply([failure]) }
+            let failure = chatError(error, event: event)
+            for mark in marks { fail(mark.call, failure) }
         }
     }
 
-    private func reply(to error: any Error, event kind: ReceiptMark.Kind) -> JSONValue {
-        if let error = error as? ChatError { return RealtimePayload.failure(error) }
-        logger.error("socket event failed", metadata: ["sio.event": "mark_\(kind.rawValue)", "error": "\(error)"])
-        return RealtimePayload.failure(ChatError(.internalError, "internal error"))
+    /// What the client is told of `error`: itself if it is a `ChatError`, else a logged internal error.
+    private func chatError(_ error: any Error, event: String) -> ChatError {
+        if let error = error as? ChatError { return error }
+        logger.error("socket event failed", metadata: ["sio.event": "\(event)", "error": "\(error)"])
+        return ChatError(.internalError, "internal error")
     }
 }

@@ -24,6 +24,7 @@ struct ChatRealtime: Sendable {
     let fileLinks: FileLinkSigner
     let nodeID: String
     let limits: Limits
+    let metrics: ChatMetrics
     let logger: Logger
 
     static func room(_ user: UserID) -> String { "user:\(user.rawValue)" }
@@ -34,33 +35,50 @@ struct ChatRealtime: Sendable {
         namespace.use { socket in try await realtime.authenticate(socket) }
         namespace.onConnect { socket in await realtime.connected(socket) }
         namespace.onDisconnect { socket, reason in await realtime.disconnected(socket, reason: reason) }
-        for (event, handler) in eventHandlers {
+        for (event, handler) in Self.eventHandlers {
             namespace.on(event) { socket, arguments, ack in
-                guard let user = realtime.sessions.user(of: socket.id) else {
-                    ack.reply([RealtimePayload.failure(.unauthenticated("not connected"))])
-                    return
-                }
-                guard realtime.sessions.allowEvent(socket.id) else {
-                    ack.reply([RealtimePayload.failure(ChatError(.rateLimited, "too many events; slow down"))])
-                    return
-                }
-                let reply: JSONValue
-                do {
-                    reply = try await handler(realtime)(RealtimeRequest(socket: socket, user: user, arguments: arguments))
-                } catch let error as ChatError {
-                    reply = RealtimePayload.failure(error)
-                } catch {
-                    realtime.logger.error("socket event failed", metadata: ["sio.event": "\(event)", "error": "\(error)"])
-                    reply = RealtimePayload.failure(ChatError(.internalError, "internal error"))
-                }
+                let (reply, failure) = await realtime.answer(handler, event: event, socket: socket, arguments: arguments)
+                realtime.metrics.eventAnswered(event, error: failure)
                 ack.reply([reply])
             }
         }
         installReceipts()
     }
 
+    /// The ack of one client event, and the code of its error if it failed.
+    private func answer(
+        _ handler: EventHandler,
+        event: String,
+        socket: SocketIOSocket,
+        arguments: [JSONValue]
+    ) async -> (reply: JSONValue, failure: ChatError.Code?) {
+        guard let user = sessions.user(of: socket.id) else { return Self.refusal(.unauthenticated("not connected")) }
+        guard sessions.allowEvent(socket.id) else { return Self.refusal(ChatError(.rateLimited, "too many events; slow down")) }
+        do {
+            return (try await handler(self)(RealtimeRequest(socket: socket, user: user, arguments: arguments)), nil)
+        } catch let error as ChatError {
+            return Self.refusal(error)
+        } catch {
+            logger.error("socket event failed", metadata: ["sio.event": "\(event)", "error": "\(error)"])
+            return Self.refusal(ChatError(.internalError, "internal error"))
+        }
+    }
+
+    private static func refusal(_ error: ChatError) -> (reply: JSONValue, failure: ChatError.Code?) {
+        (RealtimePayload.failure(error), error.code)
+    }
+
     /// CONNECT middleware: `auth.token` must verify, the user must exist, and the user must have a free socket slot.
     private func authenticate(_ socket: SocketIOSocket) async throws {
+        do {
+            try await admit(socket)
+        } catch let error as SocketIOConnectError {
+            metrics.connectionRefused(error.data?["code"]?.stringValue ?? "unauthenticated")
+            throw error
+        }
+    }
+
+    private func admit(_ socket: SocketIOSocket) async throws {
         guard let token = socket.handshake.auth["token"]?.stringValue, !token.isEmpty, token.utf8.count <= 16 * 1024 else {
             throw SocketIOConnectError("Authentication error")
         }
@@ -90,6 +108,8 @@ struct ChatRealtime: Sendable {
             socket.disconnect()
             return
         }
+        metrics.socketConnections.increment()
+        metrics.connectedSockets.increment()
         let user = UserID(id)
         await socket.join(Self.room(user))
         do {
@@ -107,6 +127,7 @@ struct ChatRealtime: Sendable {
     private func disconnected(_ socket: SocketIOSocket, reason: String) async {
         guard let user = sessions.user(of: socket.id) else { return }
         sessions.remove(socket.id)
+        metrics.disconnected(reason: reason)
         do {
             let now = Timestamp.now()
             if try await presence.socketDisconnected(user, node: nodeID, at: now) {

@@ -1,0 +1,103 @@
+import ChatCore
+import Prometheus
+
+/// What a node counts, in a Prometheus registry of its own (one per application: no process-wide metrics system),
+/// served at `GET /metrics` when `CHATBLIZZ_METRICS_TOKEN` is set.
+///
+/// Everything recorded on the message path is a relaxed atomic add on a counter made in advance; labels come from
+/// small, fixed sets (route templates, event names, error codes, disconnect reasons), never from a client's input.
+final class ChatMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let process: ProcessMetrics
+
+    /// Sockets of signed-in users on this node now.
+    let connectedSockets: Gauge
+    /// Socket.IO connections accepted and registered to a user.
+    let socketConnections: Counter
+
+    private static var eventsDescriptor: MetricNameDescriptor {
+        descriptor("socketio", "events", unit: "total", help: "Client events answered, by event and result (ok or the error code of the ack).")
+    }
+    private static var refusalsDescriptor: MetricNameDescriptor {
+        descriptor("socketio", "connect_refusals", unit: "total", help: "Socket.IO connections refused, by reason.")
+    }
+    private static var disconnectsDescriptor: MetricNameDescriptor {
+        descriptor("socketio", "disconnects", unit: "total", help: "Sockets of signed-in users that left, by Socket.IO disconnect reason.")
+    }
+    static var httpRequestsDescriptor: MetricNameDescriptor {
+        descriptor("http", "requests", unit: "total", help: "HTTP requests answered, by method, route template and status code.")
+    }
+    static var httpDurationDescriptor: MetricNameDescriptor {
+        descriptor(
+            "http",
+            "request_duration",
+            unit: "seconds",
+            help: "Time from a request's arrival to its response head, by method and route template."
+        )
+    }
+    private static func descriptor(_ subsystem: String, _ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "chatblizz", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// Upper bounds of the HTTP duration buckets.
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    /// The `ok` counter of every event the namespace answers, made when the handlers are installed.
+    private let succeeded: [String: Counter]
+
+    /// The Socket.IO disconnect reasons kept as labels; any other is counted as `other`.
+    static let disconnectReasons: Set<String> = [
+        "transport close", "transport error", "ping timeout", "parse error", "client namespace disconnect",
+        "server namespace disconnect", "server shutting down", "forced close", "forced server close",
+    ]
+
+    init(events: [String]) {
+        process = ProcessMetrics(registry: registry)
+        connectedSockets = registry.makeGauge(
+            descriptor: Self.descriptor("socketio", "connected_sockets", help: "Sockets of signed-in users connected to this node.")
+        )
+        socketConnections = registry.makeCounter(
+            descriptor: Self.descriptor("socketio", "connections", unit: "total", help: "Socket.IO connections of signed-in users accepted.")
+        )
+        var succeeded: [String: Counter] = [:]
+        for event in events {
+            succeeded[event] = registry.makeCounter(descriptor: Self.eventsDescriptor, labels: [("event", event), ("result", "ok")])
+        }
+        self.succeeded = succeeded
+    }
+
+    /// Counts one answered client event: `error` nil is a success.
+    func eventAnswered(_ event: String, error: ChatError.Code?) {
+        if error == nil, let counter = succeeded[event] {
+            counter.increment()
+        } else {
+            // Failures are rarer, and bounded by the socket rate limit: the registry's lookup is fine here.
+            registry.makeCounter(descriptor: Self.eventsDescriptor, labels: [("event", event), ("result", error?.rawValue ?? "ok")])
+                .increment()
+        }
+    }
+
+    /// Counts a refused connection (`unauthenticated`, `unavailable`, `too_many_connections`).
+    func connectionRefused(_ reason: String) {
+        registry.makeCounter(descriptor: Self.refusalsDescriptor, labels: [("reason", reason)]).increment()
+    }
+
+    /// Counts a signed-in socket that left.
+    func disconnected(reason: String) {
+        connectedSockets.decrement()
+        let label = Self.disconnectReasons.contains(reason) ? reason : "other"
+        registry.makeCounter(descriptor: Self.disconnectsDescriptor, labels: [("reason", label)]).increment()
+    }
+
+    /// The exposition text: process figures are read now, everything else is as counted.
+    func render() -> [UInt8] {
+        process.refresh()
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
