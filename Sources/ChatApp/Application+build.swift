@@ -35,6 +35,11 @@ public struct ChatBackends: Sendable {
 
     /// Builds every backend for `configuration`. Nothing connects yet: the database connects when its `run()` starts.
     public static func make(_ configuration: AppConfiguration, logger: Logger) async throws -> ChatBackends {
+        try await make(configuration, logger: logger, storeMetrics: nil)
+    }
+
+    /// The same, with the services' message-store calls timed into `storeMetrics` when given.
+    static func make(_ configuration: AppConfiguration, logger: Logger, storeMetrics: StoreMetrics?) async throws -> ChatBackends {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let storeConfiguration: SQLStoreConfiguration
         do {
@@ -76,6 +81,7 @@ public struct ChatBackends: Sendable {
             presence = MemoryPresenceStore(ttlMilliseconds: ttl)
         }
         let stores = RedisScaleOut.stores(database: database, redis: redis, logger: logger)
+        let messageStore: any MessageStore = storeMetrics.map { TimedMessageStore(base: database.messages, metrics: $0) } ?? database.messages
         let users = UserService(
             users: stores.users,
             friendships: stores.friendships,
@@ -88,7 +94,7 @@ public struct ChatBackends: Sendable {
         let kafka: KafkaBackend?
         if let kafkaConfiguration = configuration.kafka {
             do {
-                kafka = try KafkaBackend.make(kafkaConfiguration, store: database.messages, events: events, logger: logger)
+                kafka = try KafkaBackend.make(kafkaConfiguration, store: messageStore, events: events, logger: logger)
             } catch {
                 throw ConfigurationError(key: "CHATBLIZZ_KAFKA_BROKERS", "is unusable: \(error)")
             }
@@ -96,9 +102,9 @@ public struct ChatBackends: Sendable {
             kafka = nil
         }
         let messaging = MessagingService(
-            messages: database.messages,
+            messages: messageStore,
             pipeline: kafka?.pipeline
-                ?? DirectMessagePipeline(store: database.messages, minimumCommitInterval: configuration.groupCommitInterval),
+                ?? DirectMessagePipeline(store: messageStore, minimumCommitInterval: configuration.groupCommitInterval),
             friendships: friends,
             users: stores.users,
             events: events,
@@ -123,7 +129,7 @@ public struct ChatBackends: Sendable {
             tokenVerifier = jwtVerifier
         }
         let verifier = ProvisioningIdentityVerifier(base: tokenVerifier, provisioner: IdentityProvisioner(users: users))
-        let sync = SyncService(messages: database.messages, friendships: database.friendships)
+        let sync = SyncService(messages: messageStore, friendships: database.friendships)
         return ChatBackends(
             database: database,
             redis: redis,
@@ -159,10 +165,10 @@ public func buildApplication(
     logger: Logger,
     routes registry: RouteRegistry = RouteRegistry()
 ) async throws -> some ApplicationProtocol {
-    let backends = try await ChatBackends.make(configuration, logger: logger)
+    let metrics = ChatMetrics(events: ChatRealtime.eventHandlers.map(\.0) + ChatRealtime.receiptEvents.map(\.0))
+    let backends = try await ChatBackends.make(configuration, logger: logger, storeMetrics: metrics.store)
     let scaleOut = RedisScaleOut(backends: backends, configuration: configuration, logger: logger)
     let socketIO = makeSocketIOServer(configuration, logger: logger, adapter: scaleOut.socketIOAdapter)
-    let metrics = ChatMetrics(events: ChatRealtime.eventHandlers.map(\.0) + ChatRealtime.receiptEvents.map(\.0))
     let realtime = ChatRealtime(
         namespace: socketIO.mainNamespace,
         sessions: SocketSessions(

@@ -54,6 +54,10 @@ struct MetricsTests {
                 #expect(samples[#"chatblizz_http_requests_total{method="GET",route="/api/v2/me",status="401"}"#] == 1)
                 #expect(samples[#"chatblizz_http_request_duration_seconds_count{method="GET",route="/health"}"#] == 3)
                 #expect(samples["chatblizz_socketio_connected_sockets"] == 0)
+                // The one message sent was one commit of one message.
+                #expect(samples["chatblizz_store_append_batch_size_sum"] == 1)
+                #expect(samples[#"chatblizz_store_duration_seconds_count{operation="append"}"#] == 1)
+                #expect(samples[#"chatblizz_store_failures_total{operation="append"}"#] == 0)
                 #expect((samples["process_resident_memory_bytes"] ?? 0) > 1_000_000)
                 #expect((samples["process_open_fds"] ?? 0) > 3)
                 #expect((samples["process_max_fds"] ?? 0) >= (samples["process_open_fds"] ?? 0))

@@ -9,6 +9,7 @@ import Prometheus
 final class ChatMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     let process: ProcessMetrics
+    let store: StoreMetrics
 
     /// Sockets of signed-in users on this node now.
     let connectedSockets: Gauge
@@ -35,7 +36,8 @@ final class ChatMetrics: Sendable {
             help: "Time from a request's arrival to its response head, by method and route template."
         )
     }
-    private static func descriptor(_ subsystem: String, _ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
+    /// A `chatblizz_<subsystem>_<metric>[_<unit>]` name with its help text.
+    static func descriptor(_ subsystem: String, _ metric: String, unit: String = "", help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "chatblizz", subsystem: subsystem, metricName: metric, unitName: unit, helpText: help)
     }
 
@@ -56,6 +58,7 @@ final class ChatMetrics: Sendable {
 
     init(events: [String]) {
         process = ProcessMetrics(registry: registry)
+        store = StoreMetrics(registry: registry)
         connectedSockets = registry.makeGauge(
             descriptor: Self.descriptor("socketio", "connected_sockets", help: "Sockets of signed-in users connected to this node.")
         )

@@ -83,6 +83,8 @@ async def main():
         "chatblizz_socketio_connections_total": 2,
         'chatblizz_socketio_connect_refusals_total{reason="unauthenticated"}': 1,
         connected: 1,
+        "chatblizz_store_append_batch_size_sum": 3,
+        'chatblizz_store_failures_total{operation="append"}': 0,
     }
     marks = {k: v for k, v in samples.items() if k.startswith(events("mark_read", "")[:-2]) and "ok" not in k}
     check("the failed mark is counted by its code", sum(marks.values()) == 1, marks)
