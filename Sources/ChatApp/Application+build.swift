@@ -168,6 +168,7 @@ public func buildApplication(
     let metrics = ChatMetrics(events: ChatRealtime.eventHandlers.map(\.0) + ChatRealtime.receiptEvents.map(\.0))
     let backends = try await ChatBackends.make(configuration, logger: logger, storeMetrics: metrics.store)
     let scaleOut = RedisScaleOut(backends: backends, configuration: configuration, logger: logger)
+    if let kafka = backends.kafka { metrics.watch(kafka.backlog) }
     let socketIO = makeSocketIOServer(configuration, logger: logger, adapter: scaleOut.socketIOAdapter)
     let realtime = ChatRealtime(
         namespace: socketIO.mainNamespace,

@@ -8,6 +8,8 @@ public struct KafkaBackend: Sendable {
     public let pipeline: any MessagePipeline
     public let producer: any Service
     public let persister: any Service
+    /// How far this node's persister is behind (for the metrics).
+    public let backlog: KafkaBacklog
 
     /// Builds the pipeline for `configuration`; nothing connects until the services run. Throws when the configuration
     /// is refused by librdkafka, or when this build has no Kafka support (the package's `Kafka` trait).
@@ -23,7 +25,8 @@ public struct KafkaBackend: Sendable {
         return KafkaBackend(
             pipeline: KafkaMessagePipeline(producer: producer, store: store, recordFormat: configuration.recordFormat, backlog: backlog),
             producer: producer,
-            persister: KafkaMessagePersister(configuration: configuration, store: store, events: events, backlog: backlog, logger: logger)
+            persister: KafkaMessagePersister(configuration: configuration, store: store, events: events, backlog: backlog, logger: logger),
+            backlog: backlog
         )
         #else
         throw KafkaError(code: -1, message: "this build has no Kafka support: build with `--traits Kafka` (needs librdkafka-dev)")

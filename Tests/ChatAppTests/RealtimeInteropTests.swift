@@ -41,6 +41,19 @@ struct RealtimeInteropTests {
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 
+    /// The same over the Kafka pipeline: the messages are counted as stored once the persister stores them, and the
+    /// persister's backlog is exposed.
+    @Test func metricsCountSocketEventsOverKafka() async throws {
+        guard await Interop.available(), var environment = TestKafka.environment() else { return }
+        let token = "metrics-token-0123456789"
+        environment["CHATBLIZZ_METRICS_TOKEN"] = token
+        let server = try await ServerProcess.start(environment: environment)
+        let output = try await server.running {
+            try await Interop.run("metrics.py", [server.baseURL, "--metrics-token", token, "--kafka"])
+        }
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+
     /// The original app's socket flow (`register`, original payload names) next to a v2 device of the same user.
     @Test func originalClientSocketFlow() async throws {
         guard await Interop.available() else { return }

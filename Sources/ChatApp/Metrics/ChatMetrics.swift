@@ -1,5 +1,7 @@
 import ChatCore
+import ChatKafka
 import Prometheus
+import Synchronization
 
 /// What a node counts, in a Prometheus registry of its own (one per application: no process-wide metrics system),
 /// served at `GET /metrics` when `CHATBLIZZ_METRICS_TOKEN` is set.
@@ -46,6 +48,9 @@ final class ChatMetrics: Sendable {
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
         .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
     ]
+
+    /// Figures read when scraped rather than counted as they happen (set up once, at start).
+    private let scrapeReaders = Mutex<[@Sendable () -> Void]>([])
 
     /// The `ok` counter of every event the namespace answers, made when the handlers are installed.
     private let succeeded: [String: Counter]
@@ -95,9 +100,26 @@ final class ChatMetrics: Sendable {
         registry.makeCounter(descriptor: Self.disconnectsDescriptor, labels: [("reason", label)]).increment()
     }
 
-    /// The exposition text: process figures are read now, everything else is as counted.
+    /// Exposes how far this node's Kafka persister is behind, read at each scrape.
+    func watch(_ backlog: KafkaBacklog) {
+        let unstored = registry.makeGauge(
+            descriptor: Self.descriptor("kafka", "unstored_records", help: "Records of this node's partitions that its persister has not stored yet.")
+        )
+        let holding = registry.makeGauge(
+            descriptor: Self.descriptor("kafka", "holding_sends", help: "1 while this node holds new sends because its persister is too far behind.")
+        )
+        scrapeReaders.withLock {
+            $0.append {
+                unstored.set(to: Double(backlog.unstored))
+                holding.set(to: backlog.isHolding ? 1.0 : 0.0)
+            }
+        }
+    }
+
+    /// The exposition text: process and scrape-time figures are read now, everything else is as counted.
     func render() -> [UInt8] {
         process.refresh()
+        for read in scrapeReaders.withLock({ $0 }) { read() }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(16 * 1024)
         registry.emit(into: &buffer)
