@@ -1,6 +1,7 @@
-import ChatCore
 import Foundation
 import Testing
+
+@testable import ChatCore
 
 @Suite("Identifiers and timestamps")
 struct IdentifierAndTimestampTests {
@@ -63,6 +64,23 @@ struct IdentifierAndTimestampTests {
         #expect(groups[0] + groups[1].prefix(4) == "0196bc92fdc0", "the first 48 bits are the milliseconds")
         #expect(groups[2].first == "7")
         #expect(groups.count == 5 && "89ab".contains(groups[3].first ?? "x"))
+    }
+
+    /// The random tail of each id (62 bits after the variant) comes from the entropy pool: across ids that use several
+    /// refills of it, no two tails are equal, and two generators do not repeat each other.
+    @Test func messageIDTailsAreRandomAcrossPoolRefills() {
+        func tails(_ generator: IdentifierGenerator) -> [Substring] {
+            (0..<(EntropyPool.capacity * 5)).map { step in
+                generator.nextMessageID(at: Timestamp(milliseconds: 1_000 + Int64(step))).0.rawValue.suffix(17)
+            }
+        }
+        let first = tails(IdentifierGenerator())
+        let second = tails(IdentifierGenerator())
+        #expect(Set(first).count == first.count)
+        #expect(Set(first).isDisjoint(with: second))
+        var pool = EntropyPool()
+        let words = (0..<(EntropyPool.capacity * 3)).map { _ in pool.word() }
+        #expect(Set(words).count == words.count, "a refill repeated words")
     }
 
     /// Base64url without padding, checked against Foundation's base64 for every length up to 64, from contiguous

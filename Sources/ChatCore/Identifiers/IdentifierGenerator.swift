@@ -6,6 +6,7 @@ public final class IdentifierGenerator: Sendable {
     private struct State {
         var lastMilliseconds: Int64 = 0
         var counter: UInt16 = 0
+        var entropy = EntropyPool()
     }
 
     private let state = Mutex(State())
@@ -15,25 +16,26 @@ public final class IdentifierGenerator: Sendable {
     /// A new message id for a message created at `timestamp`. Returns the timestamp actually used, which never goes
     /// backwards within this generator, so that `(createdAt, id)` order equals id order.
     public func nextMessageID(at timestamp: Timestamp) -> (MessageID, Timestamp) {
-        let (millis, counter) = state.withLock { state -> (Int64, UInt16) in
+        let (millis, counter, entropy) = state.withLock { state -> (Int64, UInt16, UInt64) in
+            let entropy = state.entropy.word()
             if timestamp.milliseconds > state.lastMilliseconds {
                 state.lastMilliseconds = timestamp.milliseconds
-                state.counter = UInt16.random(in: 0..<0x400)
+                // A random start below 0x400 (the low 10 bits of one more word) leaves room to count up within the
+                // millisecond.
+                state.counter = UInt16(truncatingIfNeeded: state.entropy.word() & 0x3FF)
             } else if state.counter < 0x0FFF {
                 state.counter += 1
             } else {
                 state.lastMilliseconds += 1
                 state.counter = 0
             }
-            return (state.lastMilliseconds, state.counter)
+            return (state.lastMilliseconds, state.counter, entropy)
         }
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - index))) }
         bytes[6] = 0x70 | UInt8(truncatingIfNeeded: counter >> 8)
         bytes[7] = UInt8(truncatingIfNeeded: counter)
-        // One 64-bit draw (one getrandom call) for the eight random bytes, rather than a call per byte.
-        var random = SystemRandomNumberGenerator()
-        let entropy: UInt64 = random.next()
+        // The eight random bytes are one word of the pool: one getrandom call per 32 ids instead of one per id.
         for index in 8..<16 { bytes[index] = UInt8(truncatingIfNeeded: entropy >> (8 * (index - 8))) }
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
         return (MessageID(Self.uuidString(bytes)), Timestamp(milliseconds: millis))
