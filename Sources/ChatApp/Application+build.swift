@@ -165,7 +165,7 @@ public func buildApplication(
     logger: Logger,
     routes registry: RouteRegistry = RouteRegistry()
 ) async throws -> some ApplicationProtocol {
-    let metrics = ChatMetrics(events: ChatRealtime.eventHandlers.map(\.0) + ChatRealtime.receiptEvents.map(\.0))
+    let metrics = ChatMetrics()
     let backends = try await ChatBackends.make(configuration, logger: logger, storeMetrics: metrics.store)
     let scaleOut = RedisScaleOut(backends: backends, configuration: configuration, logger: logger)
     if let kafka = backends.kafka { metrics.watch(kafka.backlog) }

@@ -3,6 +3,23 @@ import ChatKafka
 import Prometheus
 import Synchronization
 
+/// The answers to one client event, by result.
+struct EventMetrics: Sendable {
+    let name: String
+    let succeeded: Counter
+    let registry: PrometheusCollectorRegistry
+
+    /// Counts one answer: `error` nil is a success.
+    func answered(error: ChatError.Code?) {
+        guard let error else {
+            succeeded.increment()
+            return
+        }
+        // Failures are rarer, and bounded by the socket rate limit: the registry's lookup is fine here.
+        registry.makeCounter(descriptor: ChatMetrics.eventsDescriptor, labels: [("event", name), ("result", error.rawValue)]).increment()
+    }
+}
+
 /// What a node counts, in a Prometheus registry of its own (one per application: no process-wide metrics system),
 /// served at `GET /metrics` when `CHATBLIZZ_METRICS_TOKEN` is set.
 ///
@@ -18,7 +35,7 @@ final class ChatMetrics: Sendable {
     /// Socket.IO connections accepted and registered to a user.
     let socketConnections: Counter
 
-    private static var eventsDescriptor: MetricNameDescriptor {
+    static var eventsDescriptor: MetricNameDescriptor {
         descriptor("socketio", "events", unit: "total", help: "Client events answered, by event and result (ok or the error code of the ack).")
     }
     private static var refusalsDescriptor: MetricNameDescriptor {
@@ -52,16 +69,13 @@ final class ChatMetrics: Sendable {
     /// Figures read when scraped rather than counted as they happen (set up once, at start).
     private let scrapeReaders = Mutex<[@Sendable () -> Void]>([])
 
-    /// The `ok` counter of every event the namespace answers, made when the handlers are installed.
-    private let succeeded: [String: Counter]
-
     /// The Socket.IO disconnect reasons kept as labels; any other is counted as `other`.
     static let disconnectReasons: Set<String> = [
         "transport close", "transport error", "ping timeout", "parse error", "client namespace disconnect",
         "server namespace disconnect", "server shutting down", "forced close", "forced server close",
     ]
 
-    init(events: [String]) {
+    init() {
         process = ProcessMetrics(registry: registry)
         store = StoreMetrics(registry: registry)
         connectedSockets = registry.makeGauge(
@@ -70,22 +84,16 @@ final class ChatMetrics: Sendable {
         socketConnections = registry.makeCounter(
             descriptor: Self.descriptor("socketio", "connections", unit: "total", help: "Socket.IO connections of signed-in users accepted.")
         )
-        var succeeded: [String: Counter] = [:]
-        for event in events {
-            succeeded[event] = registry.makeCounter(descriptor: Self.eventsDescriptor, labels: [("event", event), ("result", "ok")])
-        }
-        self.succeeded = succeeded
     }
 
-    /// Counts one answered client event: `error` nil is a success.
-    func eventAnswered(_ event: String, error: ChatError.Code?) {
-        if error == nil, let counter = succeeded[event] {
-            counter.increment()
-        } else {
-            // Failures are rarer, and bounded by the socket rate limit: the registry's lookup is fine here.
-            registry.makeCounter(descriptor: Self.eventsDescriptor, labels: [("event", event), ("result", error?.rawValue ?? "ok")])
-                .increment()
-        }
+    /// The counters of one client event, made when its handler is installed (so its `ok` series exists from the
+    /// start, at 0).
+    func event(_ name: String) -> EventMetrics {
+        EventMetrics(
+            name: name,
+            succeeded: registry.makeCounter(descriptor: Self.eventsDescriptor, labels: [("event", name), ("result", "ok")]),
+            registry: registry
+        )
     }
 
     /// Counts a refused connection (`unauthenticated`, `unavailable`, `too_many_connections`).

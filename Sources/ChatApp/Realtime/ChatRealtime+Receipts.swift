@@ -13,8 +13,9 @@ extension ChatRealtime {
     /// announcement. Each still gets its ack: the furthest counts every message changed, the others 0.
     func installReceipts() {
         for (event, kind) in Self.receiptEvents {
+            let counted = metrics.event(event)
             namespace.onCoalesced(event, key: Self.receiptKey) { socket, calls in
-                await self.mark(kind, event: event, calls, on: socket)
+                await self.mark(kind, counted: counted, calls, on: socket)
             }
         }
     }
@@ -27,9 +28,9 @@ extension ChatRealtime {
         return nil
     }
 
-    private func mark(_ kind: ReceiptMark.Kind, event: String, _ calls: [SocketIOEventCall], on socket: SocketIOSocket) async {
+    private func mark(_ kind: ReceiptMark.Kind, counted: EventMetrics, _ calls: [SocketIOEventCall], on socket: SocketIOSocket) async {
         func fail(_ call: SocketIOEventCall, _ error: ChatError) {
-            metrics.eventAnswered(event, error: error.code)
+            counted.answered(error: error.code)
             call.ack.reply([RealtimePayload.failure(error)])
         }
         guard let user = sessions.user(of: socket.id) else {
@@ -50,7 +51,7 @@ extension ChatRealtime {
                 peer = try self.peer(payload, user)
                 marks.append((call, try messageID(payload, "upTo")))
             } catch {
-                fail(call, chatError(error, event: event))
+                fail(call, chatError(error, event: counted.name))
             }
         }
         guard let peer, !marks.isEmpty else { return }
@@ -61,11 +62,11 @@ extension ChatRealtime {
                     fail(mark.call, .notFound("message not found in this conversation"))
                     continue
                 }
-                metrics.eventAnswered(event, error: nil)
+                counted.answered(error: nil)
                 mark.call.ack.reply([RealtimePayload.ok(["updated": .number(Double(changed))])])
             }
         } catch {
-            let failure = chatError(error, event: event)
+            let failure = chatError(error, event: counted.name)
             for mark in marks { fail(mark.call, failure) }
         }
     }

@@ -36,9 +36,10 @@ struct ChatRealtime: Sendable {
         namespace.onConnect { socket in await realtime.connected(socket) }
         namespace.onDisconnect { socket, reason in await realtime.disconnected(socket, reason: reason) }
         for (event, handler) in Self.eventHandlers {
+            let counted = metrics.event(event)
             namespace.on(event) { socket, arguments, ack in
                 let (reply, failure) = await realtime.answer(handler, event: event, socket: socket, arguments: arguments)
-                realtime.metrics.eventAnswered(event, error: failure)
+                counted.answered(error: failure)
                 ack.reply([reply])
             }
         }
