@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Counts every HTTP request by method, route template and status, and records how long it took to produce the
 /// response head. It runs outside `ErrorMiddleware`, so it sees the status the client gets. Labels are bounded: the
-/// route is the matched template (`/api/v2/messages/{peerId}`), or `unmatched`; an unknown method is `other`.
+/// route is the matched template (`/api/v2/conversations/{userId}/messages`), or `unmatched`; an unknown method is `other`.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ChatMetrics
 
@@ -16,16 +16,13 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
-        let status: HTTPResponse.Status
         do {
             let response = try await next(request, context)
-            status = response.status
-            record(request, context, status: status, started: started)
+            record(request, context, status: response.status, started: started)
             return response
         } catch {
             // Only errors that no inner middleware answered reach here: Hummingbird answers them itself.
-            status = (error as? any HTTPResponseError)?.status ?? .internalServerError
-            record(request, context, status: status, started: started)
+            record(request, context, status: (error as? any HTTPResponseError)?.status ?? .internalServerError, started: started)
             throw error
         }
     }
